@@ -29,6 +29,7 @@ struct tg_req {
 	const char *content_type;	/* or NULL */
 	const char *authorization;	/* or NULL */
 	const char *cookie;		/* or NULL */
+	const char *csrf;		/* X-CSRF-Token header, or NULL */
 	const char *user_agent;		/* or "" */
 	char peer[64];			/* client address, text */
 	char request_id[TG_REQUEST_ID_LEN + 1];
@@ -67,11 +68,23 @@ struct tg_route {
 extern const struct tg_route tg_routes[];
 
 /*
- * Find the route for method+path; fills req->params.  Returns the route,
- * or NULL with *status = 404 (no path) or 405 (path exists, other method).
+ * Find the route for method+path; fills req->params (req may be NULL).
+ * Returns the route, or NULL with *status = 404 (no path) or 405 (path
+ * exists, other method).
+ *
+ * Among matching patterns the one with the most literal segments wins.
+ * The params point into per-thread storage of the router, valid until the
+ * next tg_route_match call on the same thread: the server copies them
+ * before handing the request to another thread.  A path longer than
+ * TG_ROUTE_PATH_MAX or a {param} segment longer than TG_ROUTE_PARAM_MAX
+ * does not match (404).
  */
 const struct tg_route *tg_route_match(const char *method, const char *path,
     struct tg_req *req, int *status);
+#define TG_ROUTE_PATH_MAX 2048
+#define TG_ROUTE_PARAM_MAX 255
+/* The methods that have a route for path, "GET, POST" (for Allow on 405); 0 or TG_ERR_NOT_FOUND. */
+int tg_route_allowed(const char *path, char *buf, size_t len);
 
 /* --- responses (response.c) --- */
 
@@ -108,6 +121,8 @@ void tg_resp_clear(struct tg_resp *resp);
 /* The stable code string ("TG-AUTH-001") and HTTP status of p. */
 const char *tg_problem_code(enum tg_problem p);
 int tg_problem_status(enum tg_problem p);
+/* Its English title ("Login failed"); static, never NULL. */
+const char *tg_problem_title(enum tg_problem p);
 
 /*
  * Parse req's body as a JSON object (rejecting duplicates, trailing data and
@@ -129,5 +144,17 @@ int tg_server_new(tg_ctx *ctx, tg_server **out, char *err, size_t errlen)
 /* Run until tg_server_stop; SIGTERM/SIGINT drain and stop, SIGHUP reopens logs. */
 int tg_server_run(tg_server *srv);
 void tg_server_free(tg_server *srv);
+/* Begin a graceful stop (as SIGTERM does); thread-safe, not async-signal-safe. */
+void tg_server_stop(tg_server *srv);
+/*
+ * Call fn(ctx) every `seconds` while the server runs (audit checkpoints,
+ * session purge), and once more after the drain at shutdown.  fn runs on a
+ * dedicated maintenance thread, never on an event loop or the worker pool,
+ * so it may block on the store and is not starved when the pool is full.
+ * Set before tg_server_run.
+ */
+void tg_server_set_tick(tg_server *srv, void (*fn)(tg_ctx *), int seconds);
+/* The address actually listened on, "127.0.0.1:8443" or "[::1]:8443". */
+const char *tg_server_address(const tg_server *srv);
 
 #endif

@@ -38,7 +38,8 @@ typedef struct tg_ctx {
 	tg_store *store;
 	struct tg_metrics metrics;
 	char dummy_hash[TG_PWHASH_MAX];	/* verified for unknown/locked logins */
-	_Atomic int64_t last_checkpoint_ms;
+	_Atomic int64_t last_checkpoint_ms;	/* jobs.c */
+	_Atomic int64_t last_purge_ms;
 } tg_ctx;
 
 /*

@@ -37,6 +37,13 @@ int tg_customer_unlock(tg_ctx *ctx, const struct tg_actor *who,
 int tg_customer_delete(tg_ctx *ctx, const struct tg_actor *who,
     const char *login, const char *reason) __attribute__((warn_unused_result));
 
+/*
+ * Normalise a login for storage and lookup: ASCII lower case into out
+ * (TG_LOGIN_MAX + 1 bytes).  TG_ERR_INVALID if it is too long.
+ */
+int tg_customer_login_norm(const char *in, char *out)
+    __attribute__((warn_unused_result));
+
 /* JSON view of a customer (no password hash). */
 json_t *tg_customer_json(const tg_ctx *ctx, const struct tg_customer *c);
 
