@@ -105,25 +105,34 @@ audit_write_checkpoint(tg_ctx *ctx, tg_db *db, int64_t seq,
 }
 
 /*
- * Is a checkpoint due at record seq?  Every cfg.audit_checkpoint_every
- * records, or when the last checkpoint this process wrote is older than
- * cfg.audit_checkpoint_seconds (the first append of a process starts that
- * timer rather than checkpointing at once).
+ * Is a checkpoint due at record seq?  1 every cfg.audit_checkpoint_every
+ * records, or when the last checkpoint is older than
+ * cfg.audit_checkpoint_seconds; 0 if not; or a negative error.  The age is
+ * kept in ctx; a process's first append takes it from the store's last
+ * checkpoint, so a short-lived process (the CLI) honours it too.
  */
 static int
-audit_checkpoint_due(tg_ctx *ctx, int64_t seq, int64_t now)
+audit_checkpoint_due(tg_ctx *ctx, tg_db *db, int64_t seq, int64_t now)
 {
+	struct tg_checkpoint_rec c;
 	int64_t last, zero = 0;
+	int r;
 
 	if (ctx->cfg.audit_checkpoint_every > 0 &&
 	    seq % ctx->cfg.audit_checkpoint_every == 0)
 		return 1;
 	if (ctx->cfg.audit_checkpoint_seconds <= 0)
 		return 0;
-	if (atomic_compare_exchange_strong(&ctx->last_checkpoint_ms, &zero,
-	    now))
-		return 0;
-	last = atomic_load(&ctx->last_checkpoint_ms);
+	if ((last = atomic_load(&ctx->last_checkpoint_ms)) == 0) {
+		memset(&c, 0, sizeof(c));
+		if ((r = tg_db_checkpoint_last(db, &c)) == TG_ERR_NOT_FOUND)
+			c.ts = now;	/* never checkpointed: start the timer */
+		else if (r != 0)
+			return r;
+		(void)atomic_compare_exchange_strong(&ctx->last_checkpoint_ms,
+		    &zero, c.ts > 0 ? c.ts : now);
+		last = atomic_load(&ctx->last_checkpoint_ms);
+	}
 	return now - last >= (int64_t)ctx->cfg.audit_checkpoint_seconds * 1000;
 }
 
@@ -144,7 +153,7 @@ tg_audit_append(tg_ctx *ctx, tg_db *db, const struct tg_actor *who,
 {
 	struct tg_audit_rec rec;
 	int64_t head_seq = 0, now;
-	int own_tx = 0, r;
+	int own_tx = 0, due, r;
 
 	memset(&rec, 0, sizeof(rec));
 	if (ctx == NULL || who == NULL || ev == NULL || ev->type == NULL ||
@@ -156,8 +165,6 @@ tg_audit_append(tg_ctx *ctx, tg_db *db, const struct tg_actor *who,
 		r = TG_ERR_STORE;
 		goto out;
 	}
-	now = tg_clock_now_ms(&ctx->clock);
-	rec.ts = now;
 	audit_copy_text(rec.type, sizeof(rec.type), ev->type);
 	audit_copy_text(rec.actor, sizeof(rec.actor), who->actor);
 	audit_copy_text(rec.subject, sizeof(rec.subject), ev->subject);
@@ -183,11 +190,18 @@ tg_audit_append(tg_ctx *ctx, tg_db *db, const struct tg_actor *who,
 	if ((r = tg_db_audit_head(db, &head_seq, rec.prev_hash)) != 0)
 		goto out;
 	rec.seq = head_seq + 1;
+	/* Read under the write lock, so ts never goes back as seq goes up. */
+	now = tg_clock_now_ms(&ctx->clock);
+	rec.ts = now;
 	if ((r = tg_audit_chain_hash(&rec, rec.hash)) != 0 ||
 	    (r = tg_db_audit_insert(db, &rec)) != 0)
 		goto out;
-	if (audit_checkpoint_due(ctx, rec.seq, now) &&
-	    (r = audit_write_checkpoint(ctx, db, rec.seq, rec.hash, now)) != 0)
+	if ((due = audit_checkpoint_due(ctx, db, rec.seq, now)) < 0) {
+		r = due;
+		goto out;
+	}
+	if (due && (r = audit_write_checkpoint(ctx, db, rec.seq, rec.hash,
+	    now)) != 0)
 		goto out;
 	if (own_tx) {
 		own_tx = 0;
@@ -419,7 +433,15 @@ tg_audit_verify(tg_db *db, const uint8_t pub[32],
 		r = st.err;
 		goto out;
 	}
-	if (r != 0 && r != VERIFY_STOP)
+	if (r == TG_ERR_STORE && res->first_bad_seq == 0) {
+		/*
+		 * A row the store cannot read back: a text longer or a hash
+		 * shorter than TradeGuard ever writes.  Altered or damaged.
+		 */
+		verify_bad(&st, st.expect_seq, "record cannot be read back (a "
+		    "field is longer, or a hash not the length, that TradeGuard "
+		    "writes): altered or damaged");
+	} else if (r != 0 && r != VERIFY_STOP)
 		goto out;
 	/* Checkpoints beyond the last record: the tail of the chain was removed. */
 	if (res->first_bad_seq == 0 && st.next_ckpt < st.nckpts)
