@@ -70,23 +70,32 @@ void tg_config_defaults(struct tg_config *cfg);
 
 /*
  * Load path into cfg (defaults first).  Unknown sections/keys, malformed
- * values and out-of-range values are errors; err receives a message naming
- * the file, line and key, e.g. "tg.ini:12: [password] min_length: 4 is
- * below the minimum 6".  Relative paths are resolved against the file's
- * directory.  Returns 0 or TG_ERR_CONFIG / TG_ERR_IO.
+ * values, out-of-range values, a key set twice and lines longer than 198
+ * characters are errors; err receives a message naming the file, line and
+ * key, e.g. "tg.ini:12: [password] min_length = 4: below the minimum 6"
+ * (values of sensitive options are never shown).  Relative paths are
+ * resolved against the file's directory (cfg->config_dir, absolute).  On
+ * failure cfg holds the defaults.  Returns 0 or TG_ERR_CONFIG / TG_ERR_IO.
  */
 int tg_config_load(const char *path, struct tg_config *cfg, char *err,
     size_t errlen) __attribute__((warn_unused_result));
 
-/* Parse from memory (same rules; name is used in messages).  For fuzzing and tests. */
+/*
+ * Parse from memory (same rules; name is used in messages, and relative
+ * paths resolve against name's directory, which need not exist).  text need
+ * not be NUL-terminated; a NUL byte within len is an error.  For fuzzing
+ * and tests.
+ */
 int tg_config_parse(const char *name, const char *text, size_t len,
     struct tg_config *cfg, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 
 /*
  * Write a fully commented sample INI: every option with its help text,
- * bounds and default.  Values in `over` that differ from the defaults are
- * written uncommented.
+ * bounds and default.  Values in `over` (may be NULL) that differ from the
+ * defaults are written uncommented, exactly as stored (relative paths stay
+ * relative).  Returns 0, TG_ERR_INVALID if a value of over cannot be
+ * written as one line, or TG_ERR_IO.
  */
 int tg_config_write_sample(FILE *f, const struct tg_config *over);
 

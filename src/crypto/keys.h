@@ -28,11 +28,16 @@ int tg_keys_load(const char *dir, tg_keys **out, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 void tg_keys_free(tg_keys *k);	/* NULL-safe; wipes */
 
-/* Create dir (0700) and generate all keys (pepper-1).  Existing files are kept. */
+/*
+ * Create dir (0700; its parent must exist) and generate all keys: pepper-1
+ * when no pepper-<N>.key exists, session.key, admin.token, audit-ed25519.pem
+ * (all 0600).  Existing files are kept.  An existing dir open to group or
+ * others is refused (TG_ERR_PERM).  0 or TG_ERR_IO / TG_ERR_PERM / TG_ERR_CRYPTO.
+ */
 int tg_keys_generate(const char *dir, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 
-/* 1 if a pepper with this ID is loaded. */
+/* 1 if a key with this ID is loaded ("pepper-N", "session", "audit", "admin"). */
 int tg_keys_has(const tg_keys *k, const char *key_id);
 
 /* HMAC-SHA-256 under key_id ("pepper-N" or "session").  Returns 0 or TG_ERR_NOT_FOUND. */
@@ -51,7 +56,10 @@ int tg_keys_public(const tg_keys *k, const char *key_id, uint8_t pub[32])
 int tg_keys_check_admin_token(const tg_keys *k, const char *token, size_t len)
     __attribute__((warn_unused_result));
 
-/* Verify an Ed25519 signature with a raw public key: 0 or TG_ERR_TAMPERED. */
+/*
+ * Verify an Ed25519 signature with a raw public key: 0 or TG_ERR_TAMPERED
+ * (TG_ERR_NOMEM / TG_ERR_CRYPTO if OpenSSL itself fails; never 0 then).
+ */
 int tg_ed25519_verify(const uint8_t pub[32], const void *msg, size_t len,
     const uint8_t sig[64]) __attribute__((warn_unused_result));
 

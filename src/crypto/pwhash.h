@@ -13,6 +13,12 @@
 
 #define TG_PWHASH_MAX 256
 
+/* Parameter bounds accepted when hashing and verifying (the config uses them too). */
+#define TG_PWHASH_MEMORY_MIN_KIB	8192
+#define TG_PWHASH_MEMORY_MAX_KIB	1048576
+#define TG_PWHASH_ITERATIONS_MIN	1
+#define TG_PWHASH_ITERATIONS_MAX	10
+
 struct tg_pwhash_params {
 	unsigned memory_kib;
 	unsigned iterations;

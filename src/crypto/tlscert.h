@@ -7,7 +7,10 @@
 /*
  * Generate an ECDSA P-256 key and a self-signed X.509 certificate for the
  * host names/addresses in san ("DNS:localhost,IP:127.0.0.1"), valid `days`.
- * The key file is written mode 0600.  0 or TG_ERR_CRYPTO / TG_ERR_IO.
+ * san NULL or "" means "DNS:<common_name>".  The key (PKCS#8 PEM) is
+ * written mode 0600, the certificate 0644, each through a temporary file
+ * renamed over any existing one.  0 or TG_ERR_INVALID / TG_ERR_CRYPTO /
+ * TG_ERR_IO, with the reason in err.
  */
 int tg_tls_selfsigned(const char *cert_path, const char *key_path,
     const char *common_name, const char *san, int days, char *err,
