@@ -9,6 +9,7 @@
 
 #include "core/log.h"
 #include "crypto/encode.h"
+#include "service/login.h"
 
 /* last_seen is written at most this often, so checks stay reads. */
 #define TOUCH_MIN_MS 10000
@@ -201,6 +202,8 @@ tg_session_check(tg_ctx *ctx, const struct tg_actor *who, const char *token,
 	}
 	if (out->customer.disabled || out->customer.locked)
 		return TG_ERR_AUTH;
+	/* From the account, not the login time: a change clears it at once (AUTH-11). */
+	out->rec.pw_change_recommended = tg_login_password_old(ctx, &out->customer);
 	if (cfg->session_bind_address &&
 	    strcmp(out->rec.client_addr, who->src) != 0) {
 		tg_log(TG_LOG_WARN, "session.address_mismatch", who->request_id,
