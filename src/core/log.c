@@ -107,7 +107,8 @@ log_append(char *out, size_t pos, size_t cap, const char *s)
 
 	if (pos + n >= cap)
 		n = cap - pos - 1;
-	memcpy(out + pos, s, n);
+	/* The line is length-delimited (written with write(2)), never NUL-terminated. */
+	memcpy(out + pos, s, n);	/* NOLINT(bugprone-not-null-terminated-result) */
 	return pos + n;
 }
 
