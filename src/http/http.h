@@ -111,7 +111,12 @@ enum tg_problem {
 
 /* Set status + JSON body (takes ownership of j). */
 void tg_resp_json(struct tg_resp *resp, int status, json_t *j);
-/* application/problem+json with code, title, status and the request ID; detail may be NULL. */
+/*
+ * application/problem+json with code, title, status and the request ID;
+ * detail may be NULL (cut to 256 bytes; never put internals in it).  Adds
+ * Retry-After: 1 for TG_P_BUSY and WWW-Authenticate: Bearer for
+ * TG_P_UNAUTHORIZED; headers set earlier are kept.
+ */
 void tg_resp_problem(struct tg_resp *resp, const struct tg_req *req,
     enum tg_problem p, const char *detail);
 /* Append a header (silently ignored past TG_MAX_RESP_HEADERS). */

@@ -4,7 +4,7 @@
 
 const struct tg_route tg_routes[] = {
 	{ "GET", "/healthz", tg_h_healthz, 0 },
-	{ "GET", "/readyz", tg_h_readyz, 0 },
+	{ "GET", "/readyz", tg_h_readyz, TG_ROUTE_OFFLOAD },	/* may wait on the store */
 	{ "GET", "/metrics", tg_h_metrics, 0 },
 
 	{ "POST", "/v1/auth/login", tg_h_login, TG_ROUTE_OFFLOAD },
@@ -13,11 +13,11 @@ const struct tg_route tg_routes[] = {
 	{ "POST", "/v1/account/password", tg_h_account_password, TG_ROUTE_OFFLOAD },
 
 	{ "POST", "/v1/admin/customers", tg_h_admin_customer_add, TG_ROUTE_OFFLOAD },
-	{ "GET", "/v1/admin/customers/{login}", tg_h_admin_customer_get, 0 },
-	{ "DELETE", "/v1/admin/customers/{login}", tg_h_admin_customer_delete, 0 },
-	{ "POST", "/v1/admin/customers/{login}/disable", tg_h_admin_customer_disable, 0 },
-	{ "POST", "/v1/admin/customers/{login}/enable", tg_h_admin_customer_enable, 0 },
-	{ "POST", "/v1/admin/customers/{login}/unlock", tg_h_admin_customer_unlock, 0 },
+	{ "GET", "/v1/admin/customers/{login}", tg_h_admin_customer_get, TG_ROUTE_OFFLOAD },
+	{ "DELETE", "/v1/admin/customers/{login}", tg_h_admin_customer_delete, TG_ROUTE_OFFLOAD },
+	{ "POST", "/v1/admin/customers/{login}/disable", tg_h_admin_customer_disable, TG_ROUTE_OFFLOAD },
+	{ "POST", "/v1/admin/customers/{login}/enable", tg_h_admin_customer_enable, TG_ROUTE_OFFLOAD },
+	{ "POST", "/v1/admin/customers/{login}/unlock", tg_h_admin_customer_unlock, TG_ROUTE_OFFLOAD },
 #ifdef TG_TESTING
 	{ "POST", "/v1/test/clock", tg_h_test_clock, 0 },
 #endif
