@@ -202,8 +202,9 @@ tg_customer_show(tg_ctx *ctx, const struct tg_actor *who, const char *login,
 	found = (r == 0);
 	/* AUD-01: who read whose personal data, through which function, why. */
 	if ((r = customer_audit(ctx, db, who, "personal_data.read", login,
-	    found ? "ok" : "not_found", json_pack("{s:s,s:s,s:s}", "function",
-	    "customer.show", "purpose", purpose != NULL ? purpose : "",
+	    found ? "ok" : "not_found", json_pack("{s:s,s:s,s:s,s:s,s:s}",
+	    "system", "tradeguard", "function", "customer.show", "query", login,
+	    "purpose", purpose != NULL ? purpose : "",
 	    "fields", "login,email,phone,locale,status"))) != 0)
 		return r;
 	return found ? 0 : TG_ERR_NOT_FOUND;

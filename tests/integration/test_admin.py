@@ -148,6 +148,9 @@ def test_get_customer_is_audited_as_personal_data_read(tg):
     details = json.loads(rec["details"])
     assert details["purpose"] == "complaint 4711 follow-up"
     assert details["function"] == "customer.show"
+    assert details["system"] == "tradeguard"
+    assert details["query"] == login
+    assert rec["time"] and rec["src"] == "127.0.0.1"
 
 
 def test_get_unknown_customer_is_404_and_audited(tg):
