@@ -25,22 +25,9 @@
 
 #include <tradeguard/error.h>
 
+#include "core/util.h"
+
 #define CONFIG_FILE_MAX	(1024 * 1024)
-
-static void cfg_fmt(char *buf, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-cfg_fmt(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (buf == NULL || len == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- parsing ---- */
 
@@ -74,9 +61,9 @@ cfg_error(struct cfg_parse *cp, int line, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (line > 0)
-		cfg_fmt(cp->err, cp->errlen, "%s:%d: %s", cp->name, line, msg);
+		tg_errf(cp->err, cp->errlen, "%s:%d: %s", cp->name, line, msg);
 	else
-		cfg_fmt(cp->err, cp->errlen, "%s: %s", cp->name, msg);
+		tg_errf(cp->err, cp->errlen, "%s: %s", cp->name, msg);
 }
 
 /* Printable copy of untrusted text for a message: escaped, truncated. */
@@ -340,7 +327,7 @@ tg_config_parse(const char *name, const char *text, size_t len,
 
 	(void)tg_config_options(&nopt);
 	tg_config_defaults(cfg);
-	cfg_fmt(err, errlen, "%s", "");
+	tg_errf(err, errlen, "%s", "");
 	if (name == NULL)
 		name = "(config)";
 	if (text == NULL && len != 0)
@@ -401,15 +388,15 @@ tg_config_load(const char *path, struct tg_config *cfg, char *err,
 	int fd = -1, r;
 
 	tg_config_defaults(cfg);
-	cfg_fmt(err, errlen, "%s", "");
+	tg_errf(err, errlen, "%s", "");
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1 ||
 	    fstat(fd, &st) == -1) {
-		cfg_fmt(err, errlen, "%s: %s", path, strerror(errno));
+		tg_errf(err, errlen, "%s: %s", path, strerror(errno));
 		r = TG_ERR_IO;
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size > CONFIG_FILE_MAX) {
-		cfg_fmt(err, errlen, "%s: not a regular file of at most %d "
+		tg_errf(err, errlen, "%s: not a regular file of at most %d "
 		    "bytes", path, CONFIG_FILE_MAX);
 		r = TG_ERR_CONFIG;
 		goto out;
@@ -423,7 +410,7 @@ tg_config_load(const char *path, struct tg_config *cfg, char *err,
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			cfg_fmt(err, errlen, "%s: %s", path, strerror(errno));
+			tg_errf(err, errlen, "%s: %s", path, strerror(errno));
 			r = TG_ERR_IO;
 			goto out;
 		}
@@ -431,7 +418,7 @@ tg_config_load(const char *path, struct tg_config *cfg, char *err,
 			break;
 		len += (size_t)n;
 		if (len > CONFIG_FILE_MAX) {
-			cfg_fmt(err, errlen, "%s: larger than %d bytes", path,
+			tg_errf(err, errlen, "%s: larger than %d bytes", path,
 			    CONFIG_FILE_MAX);
 			r = TG_ERR_CONFIG;
 			goto out;

@@ -17,25 +17,12 @@
 
 #include <tradeguard/error.h>
 
+#include "core/util.h"
+
 #include "core/log.h"
 #include "crypto/pwhash.h"
 
 /* ---- value checks used by the table ---- */
-
-static void cfg_fmt(char *buf, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-cfg_fmt(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (buf == NULL || len == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-}
 
 /* Decimal with optional '-', nothing else; 0 or -1 (why says which). */
 static int
@@ -50,16 +37,16 @@ cfg_parse_ll(const char *s, long long *out, char *why, size_t whylen)
 		i = 1;
 	}
 	if (s[i] == '\0') {
-		cfg_fmt(why, whylen, "not an integer");
+		tg_errf(why, whylen, "not an integer");
 		return -1;
 	}
 	for (; s[i] != '\0'; i++) {
 		if (s[i] < '0' || s[i] > '9') {
-			cfg_fmt(why, whylen, "not an integer");
+			tg_errf(why, whylen, "not an integer");
 			return -1;
 		}
 		if (v > (LLONG_MAX - (s[i] - '0')) / 10) {
-			cfg_fmt(why, whylen, "integer overflow");
+			tg_errf(why, whylen, "integer overflow");
 			return -1;
 		}
 		v = v * 10 + (s[i] - '0');
@@ -78,13 +65,13 @@ cfg_check_listen(const char *v, char *why, size_t whylen)
 
 	if (v[0] == '[') {
 		if ((sep = strchr(v, ']')) == NULL || sep[1] != ':') {
-			cfg_fmt(why, whylen, "expected [IPv6]:PORT");
+			tg_errf(why, whylen, "expected [IPv6]:PORT");
 			return -1;
 		}
 		hlen = (size_t)(sep - v - 1);
 		port = sep + 2;
 		if (hlen == 0 || hlen >= sizeof(host)) {
-			cfg_fmt(why, whylen, "not an IPv6 address");
+			tg_errf(why, whylen, "not an IPv6 address");
 			return -1;
 		}
 		memcpy(host, v + 1, hlen);
@@ -93,32 +80,32 @@ cfg_check_listen(const char *v, char *why, size_t whylen)
 			struct in6_addr a6;
 
 			if (inet_pton(AF_INET6, host, &a6) != 1) {
-				cfg_fmt(why, whylen, "not an IPv6 address");
+				tg_errf(why, whylen, "not an IPv6 address");
 				return -1;
 			}
 		}
 	} else {
 		if ((sep = strrchr(v, ':')) == NULL) {
-			cfg_fmt(why, whylen, "expected HOST:PORT");
+			tg_errf(why, whylen, "expected HOST:PORT");
 			return -1;
 		}
 		hlen = (size_t)(sep - v);
 		port = sep + 1;
 		if (hlen == 0) {
-			cfg_fmt(why, whylen, "missing host before ':'");
+			tg_errf(why, whylen, "missing host before ':'");
 			return -1;
 		}
 		for (i = 0; i < hlen; i++) {
 			char c = v[i];
 
 			if (c == ':') {
-				cfg_fmt(why, whylen, "an IPv6 address goes in "
+				tg_errf(why, whylen, "an IPv6 address goes in "
 				    "brackets, e.g. [::1]:8443");
 				return -1;
 			}
 			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 			    (c >= '0' && c <= '9') || c == '.' || c == '-')) {
-				cfg_fmt(why, whylen, "host is not a host name "
+				tg_errf(why, whylen, "host is not a host name "
 				    "or IPv4 address");
 				return -1;
 			}
@@ -126,7 +113,7 @@ cfg_check_listen(const char *v, char *why, size_t whylen)
 	}
 	if (port[0] == '-' || cfg_parse_ll(port, &p, why, whylen) != 0 ||
 	    p < 1 || p > 65535) {
-		cfg_fmt(why, whylen, "port must be 1..65535");
+		tg_errf(why, whylen, "port must be 1..65535");
 		return -1;
 	}
 	return 0;
@@ -143,7 +130,7 @@ cfg_check_pepper_id(const char *v, char *why, size_t whylen)
 		if (n <= 9 && v[i + n] == '\0')
 			return 0;
 	}
-	cfg_fmt(why, whylen, "must be pepper-<N> (the file pepper-<N>.key in "
+	tg_errf(why, whylen, "must be pepper-<N> (the file pepper-<N>.key in "
 	    "keys.dir), N from 1");
 	return -1;
 }
@@ -399,11 +386,11 @@ tg_config_set(const struct tg_option *o, struct tg_config *cfg, const char *valu
 		if (cfg_parse_ll(value, &v, why, whylen) != 0)
 			return -1;
 		if (v < o->min) {
-			cfg_fmt(why, whylen, "below the minimum %lld", o->min);
+			tg_errf(why, whylen, "below the minimum %lld", o->min);
 			return -1;
 		}
 		if (v > o->max) {
-			cfg_fmt(why, whylen, "above the maximum %lld", o->max);
+			tg_errf(why, whylen, "above the maximum %lld", o->max);
 			return -1;
 		}
 		*cfg_int(o, cfg) = (int)v;
@@ -419,19 +406,19 @@ tg_config_set(const struct tg_option *o, struct tg_config *cfg, const char *valu
 				return 0;
 			}
 		}
-		cfg_fmt(why, whylen, "not a boolean (true/false, yes/no, "
+		tg_errf(why, whylen, "not a boolean (true/false, yes/no, "
 		    "on/off, 1/0)");
 		return -1;
 	case TG_OPT_STRING:
 	case TG_OPT_PATH:
 		len = strlen(value);
 		if (len >= o->size) {
-			cfg_fmt(why, whylen, "longer than %zu characters",
+			tg_errf(why, whylen, "longer than %zu characters",
 			    o->size - 1);
 			return -1;
 		}
 		if (len == 0 && !(o->flags & TG_OPT_EMPTY_OK)) {
-			cfg_fmt(why, whylen, "must not be empty");
+			tg_errf(why, whylen, "must not be empty");
 			return -1;
 		}
 		if (o->check != NULL && o->check(value, why, whylen) != 0)
@@ -459,11 +446,11 @@ tg_config_set(const struct tg_option *o, struct tg_config *cfg, const char *valu
 					break;
 				off += (size_t)n;
 			}
-			cfg_fmt(why, whylen, "must be one of: %s", list);
+			tg_errf(why, whylen, "must be one of: %s", list);
 		}
 		return -1;
 	}
-	cfg_fmt(why, whylen, "unknown option type");
+	tg_errf(why, whylen, "unknown option type");
 	return -1;
 }
 

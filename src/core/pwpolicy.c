@@ -6,6 +6,8 @@
 
 #include <tradeguard/error.h>
 
+#include "core/util.h"
+
 /* Generated from data/common-passwords.txt: sorted, lower case. */
 extern const size_t tg_common_passwords_count;
 extern const char *const tg_common_passwords[];
@@ -48,42 +50,6 @@ contains_ci(const char *hay, size_t hlen, const char *needle)
 	return 0;
 }
 
-/*
- * Length of the UTF-8 sequence starting at s (at most left bytes), or 0 if
- * it is malformed (overlong forms and surrogates included).
- */
-static size_t
-utf8_seq(const unsigned char *s, size_t left)
-{
-	size_t n, i;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
-		cp = s[0] & 0x07;
-	} else
-		return 0;
-	if (n > left)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 int
 tg_pwpolicy_check(const struct tg_pwpolicy *p, const char *login,
     const char *pw, size_t len, const char **reason)
@@ -98,7 +64,7 @@ tg_pwpolicy_check(const struct tg_pwpolicy *p, const char *login,
 		return TG_ERR_POLICY;
 	}
 	while (i < len) {
-		if ((n = utf8_seq(s + i, len - i)) == 0 || s[i] < 0x20 ||
+		if ((n = tg_utf8_seq(s + i, len - i)) == 0 || s[i] < 0x20 ||
 		    s[i] == 0x7f) {
 			*reason = "invalid_character";
 			return TG_ERR_POLICY;

@@ -25,6 +25,8 @@
 
 #include <tradeguard/error.h>
 
+#include "core/util.h"
+
 #include "crypto/encode.h"
 
 #define KEY_LEN		32
@@ -53,21 +55,6 @@ struct tg_keys {
 	uint8_t audit_pub[32];
 };
 
-static void keys_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-keys_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* Refuse anything group/other can touch or another user owns. */
 static int
 keys_check_mode(const struct stat *st, const char *dir, const char *name,
@@ -79,13 +66,13 @@ keys_check_mode(const struct stat *st, const char *dir, const char *name,
 	if (name == NULL)
 		name = "";
 	if (st->st_uid != geteuid()) {
-		keys_err(err, errlen, "%s%s%s: owned by uid %lu, not by uid %lu "
+		tg_errf(err, errlen, "%s%s%s: owned by uid %lu, not by uid %lu "
 		    "running TradeGuard", dir, sep, name,
 		    (unsigned long)st->st_uid, (unsigned long)geteuid());
 		return TG_ERR_PERM;
 	}
 	if ((st->st_mode & 077) != 0) {
-		keys_err(err, errlen, "%s%s%s: mode %04o allows group/other "
+		tg_errf(err, errlen, "%s%s%s: mode %04o allows group/other "
 		    "access (chmod %s)", dir, sep, name,
 		    (unsigned)(st->st_mode & 07777), fix);
 		return TG_ERR_PERM;
@@ -101,11 +88,11 @@ keys_open_dir(const char *dir, int *fdp, char *err, size_t errlen)
 
 	*fdp = -1;
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		keys_err(err, errlen, "%s: %s", dir, strerror(errno));
+		tg_errf(err, errlen, "%s: %s", dir, strerror(errno));
 		return TG_ERR_IO;
 	}
 	if (fstat(fd, &st) == -1) {
-		keys_err(err, errlen, "%s: %s", dir, strerror(errno));
+		tg_errf(err, errlen, "%s: %s", dir, strerror(errno));
 		close(fd);
 		return TG_ERR_IO;
 	}
@@ -132,16 +119,16 @@ keys_read_file(int dfd, const char *dir, const char *name, char *buf,
 
 	*lenp = 0;
 	if ((fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
-		keys_err(err, errlen, "%s/%s: %s", dir, name, strerror(errno));
+		tg_errf(err, errlen, "%s/%s: %s", dir, name, strerror(errno));
 		return TG_ERR_IO;
 	}
 	if (fstat(fd, &st) == -1) {
-		keys_err(err, errlen, "%s/%s: %s", dir, name, strerror(errno));
+		tg_errf(err, errlen, "%s/%s: %s", dir, name, strerror(errno));
 		r = TG_ERR_IO;
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		keys_err(err, errlen, "%s/%s: not a regular file", dir, name);
+		tg_errf(err, errlen, "%s/%s: not a regular file", dir, name);
 		r = TG_ERR_INVALID;
 		goto out;
 	}
@@ -149,7 +136,7 @@ keys_read_file(int dfd, const char *dir, const char *name, char *buf,
 		goto out;
 	for (;;) {
 		if (len == cap) {
-			keys_err(err, errlen, "%s/%s: larger than %zu bytes",
+			tg_errf(err, errlen, "%s/%s: larger than %zu bytes",
 			    dir, name, cap - 1);
 			r = TG_ERR_INVALID;
 			goto out;
@@ -158,7 +145,7 @@ keys_read_file(int dfd, const char *dir, const char *name, char *buf,
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			keys_err(err, errlen, "%s/%s: %s", dir, name,
+			tg_errf(err, errlen, "%s/%s: %s", dir, name,
 			    strerror(errno));
 			r = TG_ERR_IO;
 			goto out;
@@ -186,7 +173,7 @@ keys_parse_hex(const char *buf, size_t len, uint8_t out[KEY_LEN],
 		len--;
 	if (len != TOKEN_HEX_LEN ||
 	    tg_hex_decode(buf, len, out, KEY_LEN) != 0) {
-		keys_err(err, errlen, "%s/%s: expected %d hex digits and a "
+		tg_errf(err, errlen, "%s/%s: expected %d hex digits and a "
 		    "newline", dir, name, TOKEN_HEX_LEN);
 		return TG_ERR_INVALID;
 	}
@@ -240,7 +227,7 @@ keys_load_audit(tg_keys *k, int dfd, const char *dir, char *buf, char *err,
 	    NULL)) == NULL || EVP_PKEY_get_id(pk) != EVP_PKEY_ED25519 ||
 	    EVP_PKEY_get_raw_public_key(pk, k->audit_pub, &publen) != 1 ||
 	    publen != sizeof(k->audit_pub)) {
-		keys_err(err, errlen, "%s/%s: not a PEM PKCS#8 Ed25519 private "
+		tg_errf(err, errlen, "%s/%s: not a PEM PKCS#8 Ed25519 private "
 		    "key", dir, AUDIT_FILE);
 		r = TG_ERR_INVALID;
 		goto out;
@@ -285,14 +272,14 @@ keys_load_peppers(tg_keys *k, int dfd, const char *dir, char *buf,
 	if ((fd = dup(dfd)) == -1 || (d = fdopendir(fd)) == NULL) {
 		if (fd != -1)
 			close(fd);
-		keys_err(err, errlen, "%s: %s", dir, strerror(errno));
+		tg_errf(err, errlen, "%s: %s", dir, strerror(errno));
 		return TG_ERR_IO;
 	}
 	while ((de = readdir(d)) != NULL) {
 		if (!keys_pepper_name(de->d_name, id))
 			continue;
 		if (k->npeppers == PEPPER_MAX) {
-			keys_err(err, errlen, "%s: more than %d pepper files",
+			tg_errf(err, errlen, "%s: more than %d pepper files",
 			    dir, PEPPER_MAX);
 			r = TG_ERR_LIMIT;
 			goto out;
@@ -304,7 +291,7 @@ keys_load_peppers(tg_keys *k, int dfd, const char *dir, char *buf,
 		k->npeppers++;
 	}
 	if (k->npeppers == 0) {
-		keys_err(err, errlen, "%s: no pepper-<N>.key file", dir);
+		tg_errf(err, errlen, "%s: no pepper-<N>.key file", dir);
 		r = TG_ERR_IO;
 	}
 out:
@@ -320,7 +307,7 @@ tg_keys_load(const char *dir, tg_keys **out, char *err, size_t errlen)
 	int dfd = -1, r;
 
 	*out = NULL;
-	keys_err(err, errlen, "%s", "");
+	tg_errf(err, errlen, "%s", "");
 	if (sodium_init() < 0)
 		return TG_ERR_CRYPTO;
 	if ((r = keys_open_dir(dir, &dfd, err, errlen)) != 0)
@@ -383,19 +370,19 @@ keys_write_new(int dfd, const char *dir, const char *name, const void *data,
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
 		return 0;	/* kept */
 	if (errno != ENOENT) {
-		keys_err(err, errlen, "%s/%s: %s", dir, name, strerror(errno));
+		tg_errf(err, errlen, "%s/%s: %s", dir, name, strerror(errno));
 		return TG_ERR_IO;
 	}
 	if ((size_t)snprintf(tmp, sizeof(tmp), ".%s.tmp", name) >= sizeof(tmp))
 		return TG_ERR_INTERNAL;
 	if (unlinkat(dfd, tmp, 0) == -1 && errno != ENOENT) {
-		keys_err(err, errlen, "%s/%s: %s", dir, tmp, strerror(errno));
+		tg_errf(err, errlen, "%s/%s: %s", dir, tmp, strerror(errno));
 		return TG_ERR_IO;
 	}
 	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0600);
 	if (fd == -1 || fchmod(fd, 0600) == -1) {
-		keys_err(err, errlen, "%s/%s: %s", dir, tmp, strerror(errno));
+		tg_errf(err, errlen, "%s/%s: %s", dir, tmp, strerror(errno));
 		r = TG_ERR_IO;
 		goto out;
 	}
@@ -404,7 +391,7 @@ keys_write_new(int dfd, const char *dir, const char *name, const void *data,
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			keys_err(err, errlen, "%s/%s: %s", dir, tmp,
+			tg_errf(err, errlen, "%s/%s: %s", dir, tmp,
 			    strerror(errno));
 			r = TG_ERR_IO;
 			goto out;
@@ -413,19 +400,19 @@ keys_write_new(int dfd, const char *dir, const char *name, const void *data,
 		len -= (size_t)n;
 	}
 	if (fsync(fd) == -1) {
-		keys_err(err, errlen, "%s/%s: %s", dir, tmp, strerror(errno));
+		tg_errf(err, errlen, "%s/%s: %s", dir, tmp, strerror(errno));
 		r = TG_ERR_IO;
 		goto out;
 	}
 	n = close(fd);
 	fd = -1;
 	if (n == -1) {
-		keys_err(err, errlen, "%s/%s: %s", dir, tmp, strerror(errno));
+		tg_errf(err, errlen, "%s/%s: %s", dir, tmp, strerror(errno));
 		r = TG_ERR_IO;
 		goto out;
 	}
 	if (linkat(dfd, tmp, dfd, name, 0) == -1 && errno != EEXIST) {
-		keys_err(err, errlen, "%s/%s: %s", dir, name, strerror(errno));
+		tg_errf(err, errlen, "%s/%s: %s", dir, name, strerror(errno));
 		r = TG_ERR_IO;
 		goto out;
 	}
@@ -472,7 +459,7 @@ keys_write_audit(int dfd, const char *dir, char *err, size_t errlen)
 	    (bio = BIO_new(BIO_s_secmem())) == NULL ||
 	    PEM_write_bio_PrivateKey(bio, pk, NULL, NULL, 0, NULL, NULL) != 1 ||
 	    (len = BIO_get_mem_data(bio, &pem)) <= 0) {
-		keys_err(err, errlen, "%s/%s: Ed25519 key generation failed",
+		tg_errf(err, errlen, "%s/%s: Ed25519 key generation failed",
 		    dir, AUDIT_FILE);
 		r = TG_ERR_CRYPTO;
 		goto out;
@@ -512,23 +499,23 @@ tg_keys_generate(const char *dir, char *err, size_t errlen)
 {
 	int dfd = -1, created = 0, have = 0, r;
 
-	keys_err(err, errlen, "%s", "");
+	tg_errf(err, errlen, "%s", "");
 	if (sodium_init() < 0)
 		return TG_ERR_CRYPTO;
 	if (mkdir(dir, 0700) == 0)
 		created = 1;
 	else if (errno != EEXIST) {
-		keys_err(err, errlen, "%s: %s", dir, strerror(errno));
+		tg_errf(err, errlen, "%s: %s", dir, strerror(errno));
 		return TG_ERR_IO;
 	}
 	if (created && chmod(dir, 0700) == -1) {
-		keys_err(err, errlen, "%s: %s", dir, strerror(errno));
+		tg_errf(err, errlen, "%s: %s", dir, strerror(errno));
 		return TG_ERR_IO;
 	}
 	if ((r = keys_open_dir(dir, &dfd, err, errlen)) != 0)
 		goto out;
 	if ((r = keys_have_pepper(dfd, &have)) != 0) {
-		keys_err(err, errlen, "%s: %s", dir, strerror(errno));
+		tg_errf(err, errlen, "%s: %s", dir, strerror(errno));
 		goto out;
 	}
 	if ((!have && (r = keys_write_random_hex(dfd, dir, FIRST_PEPPER, err,
@@ -539,7 +526,7 @@ tg_keys_generate(const char *dir, char *err, size_t errlen)
 	    (r = keys_write_audit(dfd, dir, err, errlen)) != 0)
 		goto out;
 	if (fsync(dfd) == -1) {
-		keys_err(err, errlen, "%s: %s", dir, strerror(errno));
+		tg_errf(err, errlen, "%s: %s", dir, strerror(errno));
 		r = TG_ERR_IO;
 		goto out;
 	}

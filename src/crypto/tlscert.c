@@ -22,23 +22,10 @@
 
 #include <tradeguard/error.h>
 
+#include "core/util.h"
+
 #define TLS_DAYS_MAX	36500
 #define TLS_SERIAL_BITS	159	/* positive, under RFC 5280's 20 octets */
-
-static void tls_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-tls_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Append the OpenSSL reason, if any, to a message. */
 static void
@@ -49,9 +36,9 @@ tls_err_ssl(char *err, size_t errlen, const char *what)
 
 	if (e != 0) {
 		ERR_error_string_n(e, reason, sizeof(reason));
-		tls_err(err, errlen, "%s: %s", what, reason);
+		tg_errf(err, errlen, "%s: %s", what, reason);
 	} else
-		tls_err(err, errlen, "%s", what);
+		tg_errf(err, errlen, "%s", what);
 	ERR_clear_error();
 }
 
@@ -118,17 +105,17 @@ tls_write_file(const char *path, mode_t mode, const char *data, size_t len,
 	int fd = -1, r;
 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
-		tls_err(err, errlen, "%s: path too long", path);
+		tg_errf(err, errlen, "%s: path too long", path);
 		return TG_ERR_IO;
 	}
 	if (unlink(tmp) == -1 && errno != ENOENT) {
-		tls_err(err, errlen, "%s: %s", tmp, strerror(errno));
+		tg_errf(err, errlen, "%s: %s", tmp, strerror(errno));
 		return TG_ERR_IO;
 	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    mode);
 	if (fd == -1 || fchmod(fd, mode) == -1) {
-		tls_err(err, errlen, "%s: %s", tmp, strerror(errno));
+		tg_errf(err, errlen, "%s: %s", tmp, strerror(errno));
 		r = TG_ERR_IO;
 		goto out;
 	}
@@ -137,7 +124,7 @@ tls_write_file(const char *path, mode_t mode, const char *data, size_t len,
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			tls_err(err, errlen, "%s: %s", tmp, strerror(errno));
+			tg_errf(err, errlen, "%s: %s", tmp, strerror(errno));
 			r = TG_ERR_IO;
 			goto out;
 		}
@@ -145,14 +132,14 @@ tls_write_file(const char *path, mode_t mode, const char *data, size_t len,
 		len -= (size_t)n;
 	}
 	if (fsync(fd) == -1) {
-		tls_err(err, errlen, "%s: %s", tmp, strerror(errno));
+		tg_errf(err, errlen, "%s: %s", tmp, strerror(errno));
 		r = TG_ERR_IO;
 		goto out;
 	}
 	n = close(fd);
 	fd = -1;
 	if (n == -1 || rename(tmp, path) == -1) {
-		tls_err(err, errlen, "%s: %s", path, strerror(errno));
+		tg_errf(err, errlen, "%s: %s", path, strerror(errno));
 		r = TG_ERR_IO;
 		goto out;
 	}
@@ -172,7 +159,7 @@ tls_write_bio(const char *path, mode_t mode, BIO *bio, char *err, size_t errlen)
 	long len;
 
 	if ((len = BIO_get_mem_data(bio, &data)) <= 0) {
-		tls_err(err, errlen, "%s: nothing to write", path);
+		tg_errf(err, errlen, "%s: nothing to write", path);
 		return TG_ERR_CRYPTO;
 	}
 	return tls_write_file(path, mode, data, (size_t)len, err, errlen);
@@ -189,16 +176,16 @@ tg_tls_selfsigned(const char *cert_path, const char *key_path,
 	char dflt_san[300];
 	int r;
 
-	tls_err(err, errlen, "%s", "");
+	tg_errf(err, errlen, "%s", "");
 	if (cert_path == NULL || key_path == NULL || common_name == NULL ||
 	    common_name[0] == '\0' || days < 1 || days > TLS_DAYS_MAX) {
-		tls_err(err, errlen, "self-signed certificate: invalid argument");
+		tg_errf(err, errlen, "self-signed certificate: invalid argument");
 		return TG_ERR_INVALID;
 	}
 	if (san == NULL || san[0] == '\0') {
 		if ((size_t)snprintf(dflt_san, sizeof(dflt_san), "DNS:%s",
 		    common_name) >= sizeof(dflt_san)) {
-			tls_err(err, errlen, "common name too long");
+			tg_errf(err, errlen, "common name too long");
 			return TG_ERR_INVALID;
 		}
 		san = dflt_san;

@@ -17,40 +17,10 @@
 
 #include "core/audit_chain.h"
 #include "core/log.h"
+#include "core/util.h"
 
 #define AUDIT_KEY_ID "audit"
 #define VERIFY_PROGRESS_EVERY 1000
-
-/* Length of the UTF-8 sequence starting at s (1..4), or 0 if invalid. */
-static size_t
-audit_utf8_len(const unsigned char *s)
-{
-	size_t n, i;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
-		cp = s[0] & 0x07;
-	} else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;	/* also stops at the NUL */
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return n;
-}
 
 /*
  * Copy src into dst[cap] as valid UTF-8: invalid bytes become '?', and a
@@ -61,14 +31,15 @@ static void
 audit_copy_text(char *dst, size_t cap, const char *src)
 {
 	const unsigned char *s = (const unsigned char *)(src != NULL ? src : "");
-	size_t pos = 0, n;
+	size_t pos = 0, n, left = strlen((const char *)s);
 
-	while (*s != '\0') {
-		if ((n = audit_utf8_len(s)) == 0) {
+	while (left > 0) {
+		if ((n = tg_utf8_seq(s, left)) == 0) {
 			if (pos + 1 >= cap)
 				break;
 			dst[pos++] = '?';
 			s++;
+			left--;
 			continue;
 		}
 		if (pos + n >= cap)
@@ -76,6 +47,7 @@ audit_copy_text(char *dst, size_t cap, const char *src)
 		memcpy(dst + pos, s, n);
 		pos += n;
 		s += n;
+		left -= n;
 	}
 	dst[pos] = '\0';
 }
