@@ -61,6 +61,32 @@ struct tg_config {
 	/* [audit] */
 	int audit_checkpoint_every;
 	int audit_checkpoint_seconds;
+	/* [stepup] */
+	int stepup_freshness_seconds;
+	/* [totp] */
+	char totp_issuer[64];
+	int totp_window;
+	/* [otp] (one-time codes by SMS or email) */
+	int otp_ttl_seconds;
+	int otp_max_attempts;
+	int otp_max_per_hour;
+	/* [webauthn] */
+	char webauthn_rp_id[256];
+	char webauthn_rp_name[64];
+	char webauthn_origins[512];	/* comma-separated */
+	int webauthn_timeout_seconds;
+	/* [notify] */
+	char notify_smtp_url[256];	/* "" = no email */
+	char notify_smtp_from[256];
+	char notify_smtp_username[128];
+	char notify_smtp_password_file[TG_PATH_MAX];	/* absolute after load */
+	char notify_smtp_ca_file[TG_PATH_MAX];		/* absolute after load */
+	int notify_smtp_starttls;	/* require STARTTLS */
+	char notify_webhook_url[512];	/* "" = no webhook */
+	char notify_webhook_ca_file[TG_PATH_MAX];	/* absolute after load */
+	int notify_retry_max;
+	int notify_retry_base_seconds;
+	int notify_poll_seconds;
 
 	char config_dir[TG_PATH_MAX];	/* directory of the loaded file */
 };

@@ -176,6 +176,14 @@ static const struct tg_section sections[] = {
 	{ "session", "Session limits (ACC-01)." },
 	{ "audit", "Tamper-evident audit log: signed checkpoints of the hash "
 	    "chain (AUD-05)." },
+	{ "stepup", "Step-up verification for sensitive actions (AUTH-06)." },
+	{ "totp", "Time-based one-time passwords, RFC 6238 (possession)." },
+	{ "otp", "One-time codes sent by SMS or email (possession of the "
+	    "registered phone or mailbox)." },
+	{ "webauthn", "Passkeys / FIDO2 (AUTH-03, AUTH-16, ZT-01)." },
+	{ "notify", "Notifications to account owners: email over SMTP with "
+	    "STARTTLS and an HTTPS webhook for SMS gateways or app push "
+	    "(AUTH-15, AUD-07)." },
 };
 
 static const struct tg_option options[] = {
@@ -285,6 +293,67 @@ static const struct tg_option options[] = {
 	OPT_INT("audit", "checkpoint_seconds", audit_checkpoint_seconds, 60, 1,
 	    86400, "Sign a checkpoint at least this often while records arrive, "
 	    "in seconds."),
+
+	OPT_INT("stepup", "freshness_seconds", stepup_freshness_seconds, 300, 30,
+	    3600, "A step-up verification allows sensitive actions for this "
+	    "long, in seconds."),
+
+	OPT_STR("totp", "issuer", totp_issuer, "TradeGuard", NULL, NULL,
+	    "Issuer shown by authenticator apps (otpauth:// URI)."),
+	OPT_INT("totp", "window", totp_window, 1, 0, 2,
+	    "Time steps of 30 s accepted before and after the current one."),
+
+	OPT_INT("otp", "ttl_seconds", otp_ttl_seconds, 300, 60, 900,
+	    "A code sent by SMS or email is valid this long, in seconds."),
+	OPT_INT("otp", "max_attempts", otp_max_attempts, 5, 1, 10,
+	    "Wrong entries allowed per code before it is void."),
+	OPT_INT("otp", "max_per_hour", otp_max_per_hour, 5, 1, 100,
+	    "Codes sent per account per hour."),
+
+	OPT_STR("webauthn", "rp_id", webauthn_rp_id, "localhost", NULL, NULL,
+	    "Relying-party ID: the registrable domain the passkeys belong to."),
+	OPT_STR("webauthn", "rp_name", webauthn_rp_name, "TradeGuard", NULL, NULL,
+	    "Relying-party name shown by authenticators."),
+	OPT_STR("webauthn", "origins", webauthn_origins, "https://localhost:8443",
+	    NULL, "comma-separated origins",
+	    "Origins allowed in WebAuthn client data (scheme://host[:port])."),
+	OPT_INT("webauthn", "timeout_seconds", webauthn_timeout_seconds, 120, 30,
+	    600, "How long a WebAuthn challenge is valid, in seconds."),
+
+	{ "notify", "smtp_url", TG_OPT_STRING, FIELD(notify_smtp_url), "", 0, 0,
+	    NULL, TG_OPT_EMPTY_OK, NULL, "smtp://HOST:PORT or empty",
+	    "SMTP server for email notifications and codes; empty disables "
+	    "email." },
+	OPT_STR("notify", "smtp_from", notify_smtp_from,
+	    "TradeGuard <noreply@localhost>", NULL, NULL,
+	    "Sender address of notification emails."),
+	{ "notify", "smtp_username", TG_OPT_STRING, FIELD(notify_smtp_username),
+	    "", 0, 0, NULL, TG_OPT_EMPTY_OK, NULL, NULL,
+	    "SMTP user name; empty for no authentication." },
+	OPT_PATH("notify", "smtp_password_file", notify_smtp_password_file, "",
+	    TG_OPT_EMPTY_OK | TG_OPT_SENSITIVE,
+	    "File holding the SMTP password (mode 0600)."),
+	OPT_PATH("notify", "smtp_ca_file", notify_smtp_ca_file, "",
+	    TG_OPT_EMPTY_OK, "CA certificates to verify the SMTP server; empty "
+	    "uses the system's."),
+	OPT_BOOL("notify", "smtp_starttls", notify_smtp_starttls, "true",
+	    "Require STARTTLS on the SMTP connection.  false is for a local "
+	    "relay on the same host only."),
+	{ "notify", "webhook_url", TG_OPT_STRING, FIELD(notify_webhook_url), "",
+	    0, 0, NULL, TG_OPT_EMPTY_OK, NULL, "https://HOST[:PORT]/PATH or empty",
+	    "HTTPS endpoint (SMS gateway, app push service) that receives every "
+	    "notification as JSON, signed with HMAC-SHA-256 in a header; empty "
+	    "disables it." },
+	OPT_PATH("notify", "webhook_ca_file", notify_webhook_ca_file, "",
+	    TG_OPT_EMPTY_OK, "CA certificates to verify the webhook server; "
+	    "empty uses the system's."),
+	OPT_INT("notify", "retry_max", notify_retry_max, 8, 0, 50,
+	    "Delivery attempts after the first before a message is marked "
+	    "failed."),
+	OPT_INT("notify", "retry_base_seconds", notify_retry_base_seconds, 30, 1,
+	    3600, "First retry delay; each further retry doubles it."),
+	OPT_INT("notify", "poll_seconds", notify_poll_seconds, 2, 1, 60,
+	    "How often the delivery worker looks for due messages."),
 };
 
 #define NOPTIONS	(sizeof(options) / sizeof(options[0]))

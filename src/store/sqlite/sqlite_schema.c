@@ -101,6 +101,90 @@ static const char *const migrations[] = {
 	");"
 	"CREATE INDEX outbox_customer ON outbox(customer_id, event);"
 	"CREATE INDEX outbox_due ON outbox(status, next_attempt_at);",
+
+	/* 2: second factors, one-time codes, challenges, step-up, delivery records */
+	"CREATE TABLE factor ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  customer_id INTEGER NOT NULL"
+	"    REFERENCES customer(id) ON DELETE CASCADE,"
+	"  type TEXT NOT NULL CHECK (type IN ('totp', 'device', 'webauthn')),"
+	"  name TEXT NOT NULL DEFAULT '',"
+	"  active INTEGER NOT NULL DEFAULT 0,"	/* 0 until enrolment is confirmed */
+	"  secret BLOB,"			/* TOTP: sealed with a data key */
+	"  public_key BLOB,"			/* device: SPKI DER; webauthn: COSE key */
+	"  alg INTEGER NOT NULL DEFAULT 0,"	/* COSE algorithm identifier */
+	"  credential_id BLOB UNIQUE,"		/* webauthn */
+	"  sign_count INTEGER NOT NULL DEFAULT 0,"
+	"  last_step INTEGER NOT NULL DEFAULT 0,"	/* TOTP: last accepted step */
+	"  uv INTEGER NOT NULL DEFAULT 0,"	/* webauthn: user verification at registration */
+	"  created_at INTEGER NOT NULL,"
+	"  last_used_at INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE INDEX factor_customer ON factor(customer_id, type);"
+	"CREATE TABLE otp_code ("
+	"  id INTEGER PRIMARY KEY,"
+	"  customer_id INTEGER NOT NULL"
+	"    REFERENCES customer(id) ON DELETE CASCADE,"
+	"  binding BLOB NOT NULL,"		/* the flow or session it was sent for */
+	"  channel TEXT NOT NULL CHECK (channel IN ('sms', 'email')),"
+	"  code_hash BLOB NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  used INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE INDEX otp_code_binding ON otp_code(binding, channel);"
+	"CREATE TABLE recovery_code ("
+	"  id INTEGER PRIMARY KEY,"
+	"  customer_id INTEGER NOT NULL"
+	"    REFERENCES customer(id) ON DELETE CASCADE,"
+	"  code_hash BLOB NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  used_at INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE INDEX recovery_code_customer ON recovery_code(customer_id);"
+	"CREATE TABLE challenge ("
+	"  id INTEGER PRIMARY KEY,"
+	"  customer_id INTEGER NOT NULL"
+	"    REFERENCES customer(id) ON DELETE CASCADE,"
+	"  binding BLOB NOT NULL,"		/* the flow or session it belongs to */
+	"  purpose TEXT NOT NULL,"
+	"  challenge BLOB NOT NULL,"
+	"  factor_id INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX challenge_binding ON challenge(binding, purpose);"
+	"ALTER TABLE login_flow ADD COLUMN purpose TEXT NOT NULL DEFAULT 'login';"
+	"ALTER TABLE login_flow ADD COLUMN factors TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE login_flow ADD COLUMN user_agent TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE session ADD COLUMN factors TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE session ADD COLUMN stepup_at INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE session ADD COLUMN stepup_kinds INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE session ADD COLUMN stepup_factors TEXT NOT NULL DEFAULT '';"
+	/* One row per (notification, channel); every attempt is kept (AUD-07). */
+	"CREATE TABLE delivery ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  outbox_id INTEGER NOT NULL REFERENCES outbox(id),"
+	"  channel TEXT NOT NULL CHECK (channel IN ('email', 'webhook')),"
+	"  recipient TEXT NOT NULL DEFAULT '',"	/* masked */
+	"  status TEXT NOT NULL DEFAULT 'pending'"
+	"    CHECK (status IN ('pending', 'sent', 'failed')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt_at INTEGER NOT NULL,"
+	"  delivered_at INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT NOT NULL DEFAULT '',"
+	"  UNIQUE (outbox_id, channel)"
+	");"
+	"CREATE INDEX delivery_due ON delivery(status, next_attempt_at);"
+	"CREATE TABLE delivery_attempt ("
+	"  id INTEGER PRIMARY KEY,"
+	"  delivery_id INTEGER NOT NULL REFERENCES delivery(id),"
+	"  at INTEGER NOT NULL,"
+	"  ok INTEGER NOT NULL,"
+	"  detail TEXT NOT NULL DEFAULT ''"
+	");"
+	"CREATE INDEX delivery_attempt_delivery ON delivery_attempt(delivery_id);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
