@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,25 +33,45 @@
 #define KEY_LEN		32
 #define TOKEN_HEX_LEN	(2 * KEY_LEN)
 #define PEPPER_MAX	64
-#define KEY_ID_MAX	32
+#define DATA_MAX	64
+#define KEY_ID_MAX	(TG_KEYS_ID_MAX + 1)
 #define KEYFILE_MAX	4096	/* largest key file read (PEM) */
 
 #define SESSION_FILE	"session.key"
+#define WEBHOOK_FILE	"webhook.key"
 #define ADMIN_FILE	"admin.token"
 #define AUDIT_FILE	"audit-ed25519.pem"
+#define PEPPER_PREFIX	"pepper-"
+#define DATA_PREFIX	"data-"
 #define FIRST_PEPPER	"pepper-1.key"
+#define FIRST_DATA	"data-1.key"
 
 /* Everything secret except the Ed25519 key: one guarded allocation. */
 struct key_secrets {
 	uint8_t session[KEY_LEN];
+	uint8_t webhook[KEY_LEN];
 	char admin[TOKEN_HEX_LEN];	/* the token as written in admin.token */
 	uint8_t pepper[PEPPER_MAX][KEY_LEN];
+	uint8_t data[DATA_MAX][KEY_LEN];
+};
+
+/* A family of numbered keys ("pepper-<N>", "data-<N>") being loaded. */
+struct key_family {
+	const char *prefix;		/* "pepper-" or "data-" */
+	uint8_t (*key)[KEY_LEN];	/* max slots in the secret region */
+	char (*id)[KEY_ID_MAX];		/* max slots */
+	size_t max;
+	size_t *n;			/* slots used */
+	size_t *highest;		/* slot with the highest N (or NULL) */
 };
 
 struct tg_keys {
 	struct key_secrets *sec;	/* sodium_malloc, read-only after load */
 	size_t npeppers;
 	char pepper_id[PEPPER_MAX][KEY_ID_MAX];
+	size_t ndata;
+	size_t data_cur;		/* slot of the highest data-<N> */
+	char data_id[DATA_MAX][KEY_ID_MAX];
 	EVP_PKEY *audit;
 	uint8_t audit_pub[32];
 };
@@ -243,30 +264,45 @@ out:
 	return r;
 }
 
-/* "pepper-<N>.key", N decimal without leading zeros: copy "pepper-<N>" to id. */
+/*
+ * "<prefix><N>.key", N decimal without leading zeros (at most 9 digits):
+ * copy "<prefix><N>" to id and N to *nump (either may be NULL).
+ */
 static int
-keys_pepper_name(const char *name, char id[KEY_ID_MAX])
+keys_numbered_name(const char *name, const char *prefix, char id[KEY_ID_MAX],
+    unsigned long *nump)
 {
-	size_t i = sizeof("pepper-") - 1, ndig = 0;
+	size_t i = strlen(prefix), ndig = 0;
+	unsigned long num = 0;
 
-	if (strncmp(name, "pepper-", i) != 0 || name[i] < '1' || name[i] > '9')
+	if (strncmp(name, prefix, i) != 0 || name[i] < '1' || name[i] > '9')
 		return 0;
-	while (name[i + ndig] >= '0' && name[i + ndig] <= '9')
+	while (name[i + ndig] >= '0' && name[i + ndig] <= '9') {
+		if (ndig < 9)
+			num = num * 10 + (unsigned long)(name[i + ndig] - '0');
 		ndig++;
-	if (ndig > 9 || strcmp(name + i + ndig, ".key") != 0)
+	}
+	if (ndig > 9 || i + ndig >= KEY_ID_MAX ||
+	    strcmp(name + i + ndig, ".key") != 0)
 		return 0;
-	memcpy(id, name, i + ndig);
-	id[i + ndig] = '\0';
+	if (id != NULL) {
+		memcpy(id, name, i + ndig);
+		id[i + ndig] = '\0';
+	}
+	if (nump != NULL)
+		*nump = num;
 	return 1;
 }
 
+/* Load every "<prefix><N>.key" in dir; at least one must exist. */
 static int
-keys_load_peppers(tg_keys *k, int dfd, const char *dir, char *buf,
-    char *err, size_t errlen)
+keys_load_family(const struct key_family *f, int dfd, const char *dir,
+    char *buf, char *err, size_t errlen)
 {
 	DIR *d = NULL;
 	struct dirent *de;
 	char id[KEY_ID_MAX];
+	unsigned long num, best = 0;
 	int fd, r = 0;
 
 	if ((fd = dup(dfd)) == -1 || (d = fdopendir(fd)) == NULL) {
@@ -275,23 +311,28 @@ keys_load_peppers(tg_keys *k, int dfd, const char *dir, char *buf,
 		tg_errf(err, errlen, "%s: %s", dir, strerror(errno));
 		return TG_ERR_IO;
 	}
+	rewinddir(d);	/* the dup shares its offset with earlier scans */
 	while ((de = readdir(d)) != NULL) {
-		if (!keys_pepper_name(de->d_name, id))
+		if (!keys_numbered_name(de->d_name, f->prefix, id, &num))
 			continue;
-		if (k->npeppers == PEPPER_MAX) {
-			tg_errf(err, errlen, "%s: more than %d pepper files",
-			    dir, PEPPER_MAX);
+		if (*f->n == f->max) {
+			tg_errf(err, errlen, "%s: more than %zu %s<N>.key files",
+			    dir, f->max, f->prefix);
 			r = TG_ERR_LIMIT;
 			goto out;
 		}
-		if ((r = keys_load_hex(dfd, dir, de->d_name,
-		    k->sec->pepper[k->npeppers], NULL, buf, err, errlen)) != 0)
+		if ((r = keys_load_hex(dfd, dir, de->d_name, f->key[*f->n],
+		    NULL, buf, err, errlen)) != 0)
 			goto out;
-		memcpy(k->pepper_id[k->npeppers], id, sizeof(id));
-		k->npeppers++;
+		memcpy(f->id[*f->n], id, sizeof(id));
+		if (f->highest != NULL && num > best) {
+			best = num;
+			*f->highest = *f->n;
+		}
+		(*f->n)++;
 	}
-	if (k->npeppers == 0) {
-		tg_errf(err, errlen, "%s: no pepper-<N>.key file", dir);
+	if (*f->n == 0) {
+		tg_errf(err, errlen, "%s: no %s<N>.key file", dir, f->prefix);
 		r = TG_ERR_IO;
 	}
 out:
@@ -320,6 +361,8 @@ tg_keys_load(const char *dir, tg_keys **out, char *err, size_t errlen)
 	}
 	sodium_memzero(k->sec, sizeof(*k->sec));
 	if ((r = keys_load_hex(dfd, dir, SESSION_FILE, k->sec->session, NULL,
+	    buf, err, errlen)) != 0 ||
+	    (r = keys_load_hex(dfd, dir, WEBHOOK_FILE, k->sec->webhook, NULL,
 	    buf, err, errlen)) != 0)
 		goto out;
 	{
@@ -331,8 +374,20 @@ tg_keys_load(const char *dir, tg_keys **out, char *err, size_t errlen)
 		if (r != 0)
 			goto out;
 	}
-	if ((r = keys_load_peppers(k, dfd, dir, buf, err, errlen)) != 0 ||
-	    (r = keys_load_audit(k, dfd, dir, buf, err, errlen)) != 0)
+	{
+		const struct key_family peppers = { PEPPER_PREFIX,
+		    k->sec->pepper, k->pepper_id, PEPPER_MAX, &k->npeppers,
+		    NULL };
+		const struct key_family data = { DATA_PREFIX, k->sec->data,
+		    k->data_id, DATA_MAX, &k->ndata, &k->data_cur };
+
+		if ((r = keys_load_family(&peppers, dfd, dir, buf, err,
+		    errlen)) != 0 ||
+		    (r = keys_load_family(&data, dfd, dir, buf, err,
+		    errlen)) != 0)
+			goto out;
+	}
+	if ((r = keys_load_audit(k, dfd, dir, buf, err, errlen)) != 0)
 		goto out;
 	sodium_mprotect_readonly(k->sec);
 	*out = k;
@@ -472,12 +527,12 @@ out:
 	return r;
 }
 
+/* *have = 1 if some "<prefix><N>.key" exists in the directory. */
 static int
-keys_have_pepper(int dfd, int *have)
+keys_have_family(int dfd, const char *prefix, int *have)
 {
 	DIR *d;
 	struct dirent *de;
-	char id[KEY_ID_MAX];
 	int fd;
 
 	*have = 0;
@@ -487,8 +542,9 @@ keys_have_pepper(int dfd, int *have)
 		close(fd);
 		return TG_ERR_IO;
 	}
+	rewinddir(d);	/* the dup shares its offset with earlier scans */
 	while ((de = readdir(d)) != NULL)
-		if (keys_pepper_name(de->d_name, id))
+		if (keys_numbered_name(de->d_name, prefix, NULL, NULL))
 			*have = 1;
 	closedir(d);
 	return 0;
@@ -497,7 +553,7 @@ keys_have_pepper(int dfd, int *have)
 int
 tg_keys_generate(const char *dir, char *err, size_t errlen)
 {
-	int dfd = -1, created = 0, have = 0, r;
+	int dfd = -1, created = 0, have = 0, have_data = 0, r;
 
 	tg_errf(err, errlen, "%s", "");
 	if (sodium_init() < 0)
@@ -514,13 +570,18 @@ tg_keys_generate(const char *dir, char *err, size_t errlen)
 	}
 	if ((r = keys_open_dir(dir, &dfd, err, errlen)) != 0)
 		goto out;
-	if ((r = keys_have_pepper(dfd, &have)) != 0) {
+	if ((r = keys_have_family(dfd, PEPPER_PREFIX, &have)) != 0 ||
+	    (r = keys_have_family(dfd, DATA_PREFIX, &have_data)) != 0) {
 		tg_errf(err, errlen, "%s: %s", dir, strerror(errno));
 		goto out;
 	}
 	if ((!have && (r = keys_write_random_hex(dfd, dir, FIRST_PEPPER, err,
 	    errlen)) != 0) ||
+	    (!have_data && (r = keys_write_random_hex(dfd, dir, FIRST_DATA,
+	    err, errlen)) != 0) ||
 	    (r = keys_write_random_hex(dfd, dir, SESSION_FILE, err,
+	    errlen)) != 0 ||
+	    (r = keys_write_random_hex(dfd, dir, WEBHOOK_FILE, err,
 	    errlen)) != 0 ||
 	    (r = keys_write_random_hex(dfd, dir, ADMIN_FILE, err, errlen)) != 0 ||
 	    (r = keys_write_audit(dfd, dir, err, errlen)) != 0)
@@ -546,9 +607,24 @@ keys_find_mac_key(const tg_keys *k, const char *key_id)
 		return NULL;
 	if (strcmp(key_id, "session") == 0)
 		return k->sec->session;
+	if (strcmp(key_id, "webhook") == 0)
+		return k->sec->webhook;
 	for (i = 0; i < k->npeppers; i++)
 		if (strcmp(key_id, k->pepper_id[i]) == 0)
 			return k->sec->pepper[i];
+	return NULL;
+}
+
+static const uint8_t *
+keys_find_data_key(const tg_keys *k, const char *key_id)
+{
+	size_t i;
+
+	if (k == NULL || key_id == NULL)
+		return NULL;
+	for (i = 0; i < k->ndata; i++)
+		if (strcmp(key_id, k->data_id[i]) == 0)
+			return k->sec->data[i];
 	return NULL;
 }
 
@@ -558,6 +634,7 @@ tg_keys_has(const tg_keys *k, const char *key_id)
 	if (k == NULL || key_id == NULL)
 		return 0;
 	if (keys_find_mac_key(k, key_id) != NULL ||
+	    keys_find_data_key(k, key_id) != NULL ||
 	    strcmp(key_id, "admin") == 0 || strcmp(key_id, "audit") == 0)
 		return 1;
 	return 0;
@@ -627,6 +704,158 @@ tg_keys_check_admin_token(const tg_keys *k, const char *token, size_t len)
 	if (sodium_memcmp(token, k->sec->admin, TOKEN_HEX_LEN) != 0)
 		return TG_ERR_AUTH;
 	return 0;
+}
+
+const char *
+tg_keys_data_current(const tg_keys *k)
+{
+	if (k == NULL || k->ndata == 0)
+		return NULL;
+	return k->data_id[k->data_cur];
+}
+
+/*
+ * The authenticated header: keyid_len || key_id as stored in the blob.
+ * GCM takes it as additional data ahead of the caller's aad, so a blob
+ * relabelled with another key ID fails authentication.
+ */
+static int
+keys_gcm_aad(EVP_CIPHER_CTX *ctx, const uint8_t *hdr, size_t hdrlen,
+    const void *aad, size_t aadlen)
+{
+	int n;
+
+	if (EVP_CipherUpdate(ctx, NULL, &n, hdr, (int)hdrlen) != 1)
+		return TG_ERR_CRYPTO;
+	if (aadlen > 0 && EVP_CipherUpdate(ctx, NULL, &n, aad,
+	    (int)aadlen) != 1)
+		return TG_ERR_CRYPTO;
+	return 0;
+}
+
+/* CT: time depends on the lengths and the (public) key ID only. */
+int
+tg_keys_seal(const tg_keys *k, const char *key_id, const void *aad,
+    size_t aadlen, const void *pt, size_t ptlen, uint8_t *out, size_t cap,
+    size_t *outlen)
+{
+	EVP_CIPHER_CTX *ctx = NULL;
+	const uint8_t *key;
+	uint8_t *nonce, *ct;
+	size_t idlen, hdrlen, need = 0;
+	int n = 0, fin = 0, r;
+
+	*outlen = 0;
+	if ((key = keys_find_data_key(k, key_id)) == NULL)
+		return TG_ERR_NOT_FOUND;
+	if ((aad == NULL && aadlen > 0) || (pt == NULL && ptlen > 0) ||
+	    out == NULL || aadlen > INT_MAX || ptlen > INT_MAX)
+		return TG_ERR_INVALID;
+	idlen = strlen(key_id);		/* < KEY_ID_MAX: it was loaded */
+	hdrlen = 1 + idlen;
+	need = ptlen + TG_KEYS_SEAL_OVERHEAD(idlen);
+	if (cap < need)
+		return TG_ERR_LIMIT;
+	out[0] = (uint8_t)idlen;
+	memcpy(out + 1, key_id, idlen);
+	nonce = out + hdrlen;
+	ct = nonce + TG_KEYS_NONCE_LEN;
+	randombytes_buf(nonce, TG_KEYS_NONCE_LEN);
+	if ((ctx = EVP_CIPHER_CTX_new()) == NULL) {
+		r = TG_ERR_NOMEM;
+		goto out;
+	}
+	if (EVP_EncryptInit_ex2(ctx, EVP_aes_256_gcm(), key, nonce,
+	    NULL) != 1) {
+		r = TG_ERR_CRYPTO;
+		goto out;
+	}
+	if ((r = keys_gcm_aad(ctx, out, hdrlen, aad, aadlen)) != 0)
+		goto out;
+	if ((ptlen > 0 && (EVP_EncryptUpdate(ctx, ct, &n, pt,
+	    (int)ptlen) != 1 || (size_t)n != ptlen)) ||
+	    EVP_EncryptFinal_ex(ctx, ct + ptlen, &fin) != 1 || fin != 0 ||
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TG_KEYS_TAG_LEN,
+	    ct + ptlen) != 1) {
+		r = TG_ERR_CRYPTO;
+		goto out;
+	}
+	*outlen = need;
+	r = 0;
+out:
+	if (r != 0)
+		OPENSSL_cleanse(out, need);
+	ERR_clear_error();
+	EVP_CIPHER_CTX_free(ctx);
+	return r;
+}
+
+/* CT: time depends on the lengths and the (public) key ID only. */
+int
+tg_keys_open(const tg_keys *k, const void *aad, size_t aadlen,
+    const uint8_t *in, size_t inlen, uint8_t *pt, size_t cap, size_t *ptlen)
+{
+	EVP_CIPHER_CTX *ctx = NULL;
+	const uint8_t *key, *nonce, *ct, *tag;
+	char id[KEY_ID_MAX];
+	uint8_t tagbuf[TG_KEYS_TAG_LEN], fbuf[16];
+	size_t idlen, hdrlen, ctlen = 0;
+	int n = 0, fin = 0, r;
+
+	*ptlen = 0;
+	if (k == NULL || (in == NULL && inlen > 0) ||
+	    (aad == NULL && aadlen > 0) || aadlen > INT_MAX)
+		return TG_ERR_INVALID;
+	if (inlen < 1 || inlen < TG_KEYS_SEAL_OVERHEAD((size_t)in[0]))
+		return TG_ERR_TAMPERED;		/* truncated */
+	idlen = in[0];
+	hdrlen = 1 + idlen;
+	if (idlen == 0 || idlen >= KEY_ID_MAX ||
+	    memchr(in + 1, '\0', idlen) != NULL)
+		return TG_ERR_NOT_FOUND;
+	memcpy(id, in + 1, idlen);
+	id[idlen] = '\0';
+	if ((key = keys_find_data_key(k, id)) == NULL)
+		return TG_ERR_NOT_FOUND;
+	nonce = in + hdrlen;
+	ct = nonce + TG_KEYS_NONCE_LEN;
+	ctlen = inlen - TG_KEYS_SEAL_OVERHEAD(idlen);
+	tag = ct + ctlen;
+	if (ctlen > INT_MAX)
+		return TG_ERR_INVALID;
+	if (cap < ctlen || (pt == NULL && ctlen > 0))
+		return TG_ERR_LIMIT;
+	memcpy(tagbuf, tag, sizeof(tagbuf));	/* OpenSSL wants it writable */
+	if ((ctx = EVP_CIPHER_CTX_new()) == NULL) {
+		r = TG_ERR_NOMEM;
+		goto out;
+	}
+	if (EVP_DecryptInit_ex2(ctx, EVP_aes_256_gcm(), key, nonce,
+	    NULL) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TG_KEYS_TAG_LEN,
+	    tagbuf) != 1) {
+		r = TG_ERR_CRYPTO;
+		goto out;
+	}
+	if ((r = keys_gcm_aad(ctx, in, hdrlen, aad, aadlen)) != 0)
+		goto out;
+	if (ctlen > 0 && (EVP_DecryptUpdate(ctx, pt, &n, ct,
+	    (int)ctlen) != 1 || (size_t)n != ctlen)) {
+		r = TG_ERR_CRYPTO;
+		goto out;
+	}
+	if (EVP_DecryptFinal_ex(ctx, fbuf, &fin) != 1 || fin != 0) {
+		r = TG_ERR_TAMPERED;
+		goto out;
+	}
+	*ptlen = ctlen;
+	r = 0;
+out:
+	if (r != 0 && pt != NULL && cap > 0)
+		OPENSSL_cleanse(pt, ctlen);	/* unauthenticated */
+	ERR_clear_error();
+	EVP_CIPHER_CTX_free(ctx);
+	return r;
 }
 
 int

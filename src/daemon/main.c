@@ -23,6 +23,7 @@
 #include "crypto/keys.h"
 #include "http/http.h"
 #include "http/tls.h"
+#include "notify/notify.h"
 #include "service/ctx.h"
 #include "service/jobs.h"
 
@@ -85,6 +86,7 @@ run(const char *path)
 	struct tg_config *cfg = NULL;
 	tg_ctx *ctx = NULL;
 	tg_server *srv = NULL;
+	tg_notify *notify = NULL;
 	char err[ERR_LEN] = "";
 	int r, status = 1;
 
@@ -114,6 +116,15 @@ run(const char *path)
 		fatal_start(cfg, err);
 		goto out;
 	}
+	/* Owner notifications (AUTH-15): a background thread, never a login's wait. */
+	if (ctx->cfg.notify_smtp_url[0] != '\0' ||
+	    ctx->cfg.notify_webhook_url[0] != '\0') {
+		if ((r = tg_notify_check_config(&ctx->cfg, err,
+		    sizeof(err))) != 0 || (r = tg_notify_start(ctx, &notify)) != 0) {
+			fatal_start(cfg, err[0] != '\0' ? err : tg_strerror(r));
+			goto out;
+		}
+	}
 	/* Audit checkpoints by time and the session purge, once a second. */
 	tg_server_set_tick(srv, tg_jobs_tick, 1);
 	printf("tradeguardd %s listening on https://%s\n", TG_VERSION,
@@ -125,6 +136,7 @@ run(const char *path)
 	}
 	status = 0;
 out:
+	tg_notify_stop(notify);		/* after the drain; NULL-safe */
 	tg_server_free(srv);
 	tg_ctx_free(ctx);
 	free(cfg);

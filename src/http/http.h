@@ -106,6 +106,10 @@ enum tg_problem {
 	TG_P_BUSY,		/* worker pool full: 503 + Retry-After */
 	TG_P_UNAVAILABLE,	/* store/audit failure: 503 */
 	TG_P_INTERNAL,
+	TG_P_STEPUP_REQUIRED,	/* sensitive action: verify a further factor first */
+	TG_P_FACTOR_UNAVAILABLE,	/* no such factor or channel for this account */
+	TG_P_CODE_LIMIT,	/* too many one-time codes requested */
+	TG_P_VERIFY_FAILED,	/* a step-up or enrolment proof was wrong */
 	TG_P__COUNT
 };
 

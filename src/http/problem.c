@@ -28,6 +28,10 @@ static const struct problem_def problems[TG_P__COUNT] = {
 	[TG_P_BUSY] = { 503, "TG-SRV-001", "Server busy" },
 	[TG_P_UNAVAILABLE] = { 503, "TG-SRV-002", "Service unavailable" },
 	[TG_P_INTERNAL] = { 500, "TG-SRV-003", "Internal error" },
+	[TG_P_STEPUP_REQUIRED] = { 403, "TG-AUTH-004", "Step-up verification required" },
+	[TG_P_FACTOR_UNAVAILABLE] = { 422, "TG-FAC-001", "Factor not available" },
+	[TG_P_CODE_LIMIT] = { 429, "TG-FAC-002", "Too many codes requested" },
+	[TG_P_VERIFY_FAILED] = { 403, "TG-FAC-003", "Verification failed" },
 };
 
 static const struct problem_def *

@@ -29,6 +29,9 @@ struct tg_metrics {
 	_Atomic uint64_t sessions_revoked;
 	_Atomic uint64_t audit_appends;
 	_Atomic uint64_t audit_failures;
+	_Atomic uint64_t notify_sent;		/* deliveries accepted by the server */
+	_Atomic uint64_t notify_attempt_failures;	/* attempts that failed */
+	_Atomic uint64_t notify_failed;		/* deliveries given up */
 };
 
 typedef struct tg_ctx {

@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "service/audit.h"
 #include "service/session.h"
+#include "store/store_factor.h"
 
 #define PURGE_EVERY_MS 60000
 
@@ -26,6 +27,13 @@ tg_jobs_tick(tg_ctx *ctx)
 	}
 	if (now - atomic_load(&ctx->last_purge_ms) >= PURGE_EVERY_MS) {
 		atomic_store(&ctx->last_purge_ms, now);
+		int n = 0;
+
+		/* Codes stay for the hourly rate limit, then go; challenges at expiry. */
+		if (tg_db_otp_purge(db, now - 2 * 3600000, &n) != 0 ||
+		    tg_db_challenge_purge(db, now, &n) != 0)
+			tg_log(TG_LOG_WARN, "factor.purge_failed", NULL,
+			    "purging expired one-time codes or challenges failed");
 		if ((r = tg_session_purge(ctx)) != 0)
 			tg_log(TG_LOG_WARN, "session.purge_failed", NULL,
 			    "purging expired sessions failed: %s", tg_strerror(r));

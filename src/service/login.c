@@ -9,6 +9,7 @@
 
 #include "core/log.h"
 #include "service/customer.h"
+#include "service/flow.h"
 
 int
 tg_login_password_old(const tg_ctx *ctx, const struct tg_customer *c)
@@ -58,8 +59,9 @@ login_fail_unknown(tg_ctx *ctx, tg_db *db, const struct tg_actor *who,
  * sessions and queueing the owner's notification), all recorded together.
  */
 static int
-login_wrong_password(tg_ctx *ctx, tg_db *db, const struct tg_actor *who,
-    const struct tg_customer *c, const char *subject, const char *purpose)
+login_failed(tg_ctx *ctx, tg_db *db, const struct tg_actor *who,
+    const struct tg_customer *c, const char *subject, const char *factor,
+    const char *reason, const char *purpose)
 {
 	int64_t now = tg_clock_now_ms(&ctx->clock);
 	int locked_now = 0, r;
@@ -70,7 +72,7 @@ login_wrong_password(tg_ctx *ctx, tg_db *db, const struct tg_actor *who,
 	if ((r = tg_db_customer_attempt_failed(db, c->id,
 	    ctx->cfg.lockout_threshold, now, &locked_now)) != 0 ||
 	    (r = login_audit(ctx, db, who, "login.failure", subject, "fail",
-	    json_pack("{s:s,s:i,s:s}", "reason", "wrong_password",
+	    json_pack("{s:s,s:s,s:i,s:s}", "reason", reason, "factor", factor,
 	    "consecutive_failures", c->fail_count + 1, "purpose", purpose))) != 0)
 		goto fail;
 	if (locked_now) {
@@ -101,25 +103,48 @@ fail:
 	return r;
 }
 
-/*
- * The password check shared by login and sensitive actions.  Returns 0 when
- * the password is right (counter reset), TG_ERR_AUTH otherwise (reason
- * audited), or a store/audit error.
- */
-static int
-login_check(tg_ctx *ctx, tg_db *db, const struct tg_actor *who,
-    const struct tg_customer *c, const char *pw, size_t pwlen,
-    const char *purpose)
+/* Why a proof failed, for the audit trail. */
+static const char *
+login_reason(const char *factor, int r)
+{
+	switch (r) {
+	case TG_ERR_AUTH:
+		return strcmp(factor, "password") == 0 ? "wrong_password" :
+		    "invalid_proof";
+	case TG_ERR_REUSED:
+		return "replayed";
+	case TG_ERR_EXPIRED:
+		return "expired";
+	case TG_ERR_LIMIT:
+		return "too_many_attempts";
+	case TG_ERR_TAMPERED:
+		return "sign_count_regression";
+	case TG_ERR_NOT_FOUND:
+		return "no_such_factor";
+	default:
+		return "unusable_stored_secret";
+	}
+}
+
+int
+tg_login_guard(tg_ctx *ctx, tg_db *db, const struct tg_actor *who,
+    const struct tg_customer *c, const char *factor, const char *purpose,
+    int (*verify)(tg_ctx *, tg_db *, void *),
+    void (*blocked)(tg_ctx *, void *), void *arg)
 {
 	int64_t now = tg_clock_now_ms(&ctx->clock);
 	char subject[TG_LOGIN_MAX + 16];
 	const char *why = NULL;
-	int r;
+	int selfservice, r = 0;
 
 	snprintf(subject, sizeof(subject), "customer:%s", c->login);
+	selfservice = strcmp(purpose, "unlock") == 0 || strcmp(purpose, "reset") == 0;
 	if (c->disabled)
 		why = "disabled";
-	else if ((r = tg_db_customer_attempt_reserve(db, c->id,
+	else if (selfservice && (r = tg_db_customer_selfservice_reserve(db, c->id,
+	    ctx->cfg.lockout_threshold, now)) == TG_ERR_LOCKED)
+		why = "selfservice_exhausted";
+	else if (!selfservice && (r = tg_db_customer_attempt_reserve(db, c->id,
 	    ctx->cfg.lockout_threshold, now)) == TG_ERR_LOCKED)
 		why = "locked";
 	else if (r == TG_ERR_NOT_FOUND)
@@ -127,31 +152,96 @@ login_check(tg_ctx *ctx, tg_db *db, const struct tg_actor *who,
 	else if (r != 0)
 		return r;
 	if (why != NULL) {
-		login_dummy_verify(ctx, pw, pwlen);
+		if (blocked != NULL)
+			blocked(ctx, arg);
 		atomic_fetch_add(&ctx->metrics.login_failure, 1);
 		r = login_audit(ctx, db, who, "login.failure", subject, "fail",
-		    json_pack("{s:s,s:s}", "reason", why, "purpose", purpose));
+		    json_pack("{s:s,s:s,s:s}", "reason", why, "factor", factor,
+		    "purpose", purpose));
 		return r != 0 ? r : TG_ERR_AUTH;
 	}
-	atomic_fetch_add(&ctx->metrics.password_verify, 1);
-	r = tg_pwhash_verify(ctx->keys, c->pw_hash, pw, pwlen);
-	if (r == TG_ERR_AUTH)
-		return login_wrong_password(ctx, db, who, c, subject, purpose);
-	if (r != 0) {
-		tg_log(TG_LOG_ERROR, "login.hash_error", who->request_id,
-		    "stored password hash unusable: %s", tg_strerror(r));
-		return login_wrong_password(ctx, db, who, c, subject, purpose);
+	r = verify(ctx, db, arg);
+	switch (r) {
+	case 0:
+		break;
+	case TG_ERR_AUTH:
+	case TG_ERR_REUSED:
+	case TG_ERR_EXPIRED:
+	case TG_ERR_LIMIT:
+	case TG_ERR_TAMPERED:
+	case TG_ERR_NOT_FOUND:
+	case TG_ERR_INVALID:
+		if (selfservice) {
+			/* Counted already; a locked account stays as it is. */
+			atomic_fetch_add(&ctx->metrics.login_failure, 1);
+			r = login_audit(ctx, db, who, "login.failure", subject,
+			    "fail", json_pack("{s:s,s:s,s:s}", "reason",
+			    login_reason(factor, r), "factor", factor, "purpose",
+			    purpose));
+			return r != 0 ? r : TG_ERR_AUTH;
+		}
+		return login_failed(ctx, db, who, c, subject, factor,
+		    login_reason(factor, r), purpose);
+	default:
+		/* The attempt stays counted: failing safe. */
+		return r;
 	}
+	if (selfservice)
+		return tg_db_customer_selfservice_reset(db, c->id);
 	r = tg_db_customer_attempt_succeeded(db, c->id, now);
 	if (r == TG_ERR_LOCKED) {
 		/* Locked by a concurrent attempt while this one was verified. */
 		atomic_fetch_add(&ctx->metrics.login_failure, 1);
 		r = login_audit(ctx, db, who, "login.failure", subject, "fail",
-		    json_pack("{s:s,s:s}", "reason", "locked", "purpose",
-		    purpose));
+		    json_pack("{s:s,s:s,s:s}", "reason", "locked", "factor",
+		    factor, "purpose", purpose));
 		return r != 0 ? r : TG_ERR_AUTH;
 	}
 	return r;
+}
+
+struct pw_arg {
+	const struct tg_customer *c;
+	const char *pw;
+	size_t pwlen;
+	const char *request_id;
+};
+
+static int
+pw_verify(tg_ctx *ctx, tg_db *db, void *arg)
+{
+	struct pw_arg *a = arg;
+	int r;
+
+	(void)db;
+	atomic_fetch_add(&ctx->metrics.password_verify, 1);
+	r = tg_pwhash_verify(ctx->keys, a->c->pw_hash, a->pw, a->pwlen);
+	if (r != 0 && r != TG_ERR_AUTH) {
+		tg_log(TG_LOG_ERROR, "login.hash_error", a->request_id,
+		    "stored password hash unusable: %s", tg_strerror(r));
+		r = TG_ERR_AUTH;
+	}
+	return r;
+}
+
+static void
+pw_blocked(tg_ctx *ctx, void *arg)
+{
+	struct pw_arg *a = arg;
+
+	login_dummy_verify(ctx, a->pw, a->pwlen);
+}
+
+/* The password check shared by login and sensitive actions. */
+static int
+login_check(tg_ctx *ctx, tg_db *db, const struct tg_actor *who,
+    const struct tg_customer *c, const char *pw, size_t pwlen,
+    const char *purpose)
+{
+	struct pw_arg a = { c, pw, pwlen, who->request_id };
+
+	return tg_login_guard(ctx, db, who, c, "password", purpose, pw_verify,
+	    pw_blocked, &a);
 }
 
 /* Re-hash with the current parameters and pepper (AUTH-04); failures are only logged. */
@@ -186,67 +276,6 @@ tg_login_verify_password(tg_ctx *ctx, const struct tg_actor *who,
 	return login_check(ctx, db, who, c, pw, pwlen, purpose);
 }
 
-static int
-login_finish(tg_ctx *ctx, tg_db *db, const struct tg_actor *who,
-    struct tg_login_result *res)
-{
-	const struct tg_customer *c = &res->customer;
-	int64_t now = tg_clock_now_ms(&ctx->clock);
-	char subject[TG_LOGIN_MAX + 16], payload[256];
-	struct tg_session_rec s;
-	struct tg_flow_rec f;
-	int r;
-
-	snprintf(subject, sizeof(subject), "customer:%s", c->login);
-	if ((r = tg_db_begin(db)) != 0)
-		return r;
-	if (tg_kinds_count(res->kinds) < ctx->cfg.min_factor_kinds) {
-		memset(&f, 0, sizeof(f));
-		if ((r = tg_session_token_new(ctx, res->token, f.id_hash)) != 0)
-			goto fail;
-		f.customer_id = c->id;
-		f.created_at = now;
-		f.expires_at = now + (int64_t)ctx->cfg.flow_ttl_seconds * 1000;
-		f.kinds = res->kinds;
-		snprintf(f.client_addr, sizeof(f.client_addr), "%s", who->src);
-		if ((r = tg_db_flow_insert(db, &f)) != 0 ||
-		    (r = login_audit(ctx, db, who, "login.factor_required",
-		    subject, "ok", json_pack("{s:o,s:i}", "verified_kinds",
-		    tg_kinds_json(res->kinds), "required_kinds",
-		    ctx->cfg.min_factor_kinds))) != 0)
-			goto fail;
-		res->state = TG_LOGIN_FACTOR_REQUIRED;
-		res->expires_at = f.expires_at;
-	} else {
-		if ((r = tg_session_create(ctx, db, who, c, res->kinds,
-		    res->pw_change_recommended, res->token, &s)) != 0)
-			goto fail;
-		snprintf(payload, sizeof(payload),
-		    "{\"locale\":\"%s\",\"src\":\"%s\"}", c->locale,
-		    strchr(who->src, '"') == NULL ? who->src : "");
-		if ((r = login_audit(ctx, db, who, "login.success", subject,
-		    "ok", json_pack("{s:o,s:b}", "factor_kinds",
-		    tg_kinds_json(res->kinds), "password_change_recommended",
-		    res->pw_change_recommended))) != 0 ||
-		    (r = tg_db_outbox_insert(db, c->id, "login.succeeded",
-		    payload, now)) != 0)
-			goto fail;
-		res->state = TG_LOGIN_AUTHENTICATED;
-		res->expires_at = s.expires_at;
-		res->idle_expires_at = s.last_seen_at +
-		    (int64_t)ctx->cfg.session_idle_seconds * 1000;
-	}
-	if ((r = tg_db_commit(db)) != 0)
-		goto fail;
-	if (res->state == TG_LOGIN_AUTHENTICATED)
-		atomic_fetch_add(&ctx->metrics.login_success, 1);
-	return 0;
-fail:
-	tg_db_rollback(db);
-	sodium_memzero(res->token, sizeof(res->token));
-	return r;
-}
-
 int
 tg_login_password(tg_ctx *ctx, const struct tg_actor *who, const char *login,
     const char *pw, size_t pwlen, struct tg_login_result *res)
@@ -273,7 +302,7 @@ tg_login_password(tg_ctx *ctx, const struct tg_actor *who, const char *login,
 	    "login")) != 0)
 		return r;
 	login_maybe_rehash(ctx, db, who, &res->customer, pw, pwlen);
-	res->kinds = TG_KIND_KNOWLEDGE;
 	res->pw_change_recommended = tg_login_password_old(ctx, &res->customer);
-	return login_finish(ctx, db, who, res);
+	return tg_flow_advance(ctx, db, who, &res->customer, NULL, TG_FLOW_LOGIN,
+	    TG_KIND_KNOWLEDGE, "password", res);
 }

@@ -12,6 +12,8 @@
 enum tg_login_state {
 	TG_LOGIN_AUTHENTICATED,		/* policy met: a session was created */
 	TG_LOGIN_FACTOR_REQUIRED,	/* more factor kinds needed: a flow was created */
+	TG_LOGIN_UNLOCKED,		/* self-service unlock completed */
+	TG_LOGIN_RESET_READY,		/* reset flow may now set a new password */
 };
 
 struct tg_login_result {
@@ -22,6 +24,7 @@ struct tg_login_result {
 	int64_t expires_at;			/* session lifetime end or flow expiry */
 	int64_t idle_expires_at;		/* sessions only */
 	struct tg_customer customer;
+	char factors[256];			/* factor labels verified on the flow */
 };
 
 /*
@@ -44,6 +47,22 @@ int tg_login_password(tg_ctx *ctx, const struct tg_actor *who, const char *login
 int tg_login_verify_password(tg_ctx *ctx, const struct tg_actor *who,
     const struct tg_customer *c, const char *pw, size_t pwlen,
     const char *purpose) __attribute__((warn_unused_result));
+
+/*
+ * Run verify(ctx, db, arg) as one attempt of customer c under the lockout
+ * (AUTH-10: every factor failure counts): the attempt is reserved in the
+ * store first; a disabled or locked account never reaches verify (blocked
+ * is called instead, for equal-cost work).  verify returns 0 for a valid
+ * proof, or TG_ERR_AUTH / REUSED / EXPIRED / LIMIT / TAMPERED / NOT_FOUND /
+ * INVALID for a failed one: the failure is counted, audited with `factor`
+ * and its reason, may lock the account, and TG_ERR_AUTH is returned.  Any
+ * other error is returned as it is.
+ */
+int tg_login_guard(tg_ctx *ctx, tg_db *db, const struct tg_actor *who,
+    const struct tg_customer *c, const char *factor, const char *purpose,
+    int (*verify)(tg_ctx *, tg_db *, void *),
+    void (*blocked)(tg_ctx *, void *), void *arg)
+    __attribute__((warn_unused_result));
 
 /* 1 if c's password is older than password.max_age_days. */
 int tg_login_password_old(const tg_ctx *ctx, const struct tg_customer *c);

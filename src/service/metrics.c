@@ -45,6 +45,13 @@ static const struct metric_def metric_defs[] = {
 	    "Audit records appended." },
 	{ "tradeguard_audit_failures_total", M_COUNTER, M(audit_failures),
 	    "Audit appends that failed (the audited operation failed too)." },
+	{ "tradeguard_notify_sent_total", M_COUNTER, M(notify_sent),
+	    "Notifications accepted by the mail server or webhook." },
+	{ "tradeguard_notify_attempt_failures_total", M_COUNTER,
+	    M(notify_attempt_failures),
+	    "Notification delivery attempts that failed (retried or given up)." },
+	{ "tradeguard_notify_failed_total", M_COUNTER, M(notify_failed),
+	    "Notifications given up after the last retry." },
 };
 
 static uint64_t

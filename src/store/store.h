@@ -136,6 +136,16 @@ int tg_db_customer_attempt_reserve(tg_db *db, int64_t id, int threshold, int64_t
 int tg_db_customer_attempt_failed(tg_db *db, int64_t id, int threshold, int64_t now,
     int *locked_now);
 int tg_db_customer_attempt_succeeded(tg_db *db, int64_t id, int64_t now);
+/*
+ * Self-service recovery (unlock, password reset) works on a locked account,
+ * so it has its own counter: reserve adds one attempt if fewer than
+ * threshold have failed in a row (TG_ERR_LOCKED otherwise, or for a
+ * disabled account); reset clears it after a success.  An operator unlock
+ * clears both counters.
+ */
+int tg_db_customer_selfservice_reserve(tg_db *db, int64_t id, int threshold,
+    int64_t now);
+int tg_db_customer_selfservice_reset(tg_db *db, int64_t id);
 /* New password: old hash goes to history, pw_changed_at = now. */
 int tg_db_customer_set_password(tg_db *db, int64_t id, const char *hash, int64_t now);
 /* Same password, new parameters or pepper: pw_changed_at unchanged. */

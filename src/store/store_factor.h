@@ -38,14 +38,19 @@ struct tg_factor {
 /* "totp", "device", "webauthn" */
 const char *tg_factor_type_name(enum tg_factor_type t);
 
-/* f->id is set.  TG_ERR_EXISTS if the credential ID is registered already. */
+/*
+ * f->id is set.  TG_ERR_EXISTS if the credential ID is registered already.
+ * Blobs longer than their buffer are TG_ERR_INVALID here; one found in the
+ * database makes the readers below fail with TG_ERR_STORE.
+ */
 int tg_db_factor_insert(tg_db *db, struct tg_factor *f);
 int tg_db_factor_get(tg_db *db, int64_t customer_id, int64_t id, struct tg_factor *out);
 int tg_db_factor_by_credential(tg_db *db, const uint8_t *cred, size_t len,
     struct tg_factor *out);
 /*
  * Call fn for each factor of the customer (type < 0: all types; active_only),
- * oldest first.  fn returns non-zero to stop.
+ * oldest first.  fn returns non-zero to stop (that value is returned, as
+ * tg_db_audit_foreach does).  The record is valid only during the call.
  */
 int tg_db_factor_foreach(tg_db *db, int64_t customer_id, int type, int active_only,
     int (*fn)(const struct tg_factor *f, void *arg), void *arg);
@@ -91,8 +96,14 @@ int tg_db_otp_attempt(tg_db *db, int64_t id, int max);
 int tg_db_otp_use(tg_db *db, int64_t id);
 /* Codes sent for this customer since `since` (rate limit). */
 int tg_db_otp_count_since(tg_db *db, int64_t customer_id, int64_t since, int *n);
+/*
+ * Delete codes created before `before`; *n = deleted.  Pass a time older
+ * than the rate-limit window: tg_db_otp_count_since counts these rows.
+ */
+int tg_db_otp_purge(tg_db *db, int64_t before, int *n);
 
 /* --- recovery codes --- */
+#define TG_RECOVERY_CODES_MAX 64	/* per customer */
 /* Replace all recovery codes of the customer by these n hashes. */
 int tg_db_recovery_replace(tg_db *db, int64_t customer_id,
     const uint8_t (*hashes)[32], int n, int64_t now);
@@ -118,6 +129,8 @@ int tg_db_challenge_insert(tg_db *db, struct tg_challenge_rec *c);
 /* Fetch and delete (single use) the challenge for binding+purpose. */
 int tg_db_challenge_take(tg_db *db, const uint8_t binding[32], const char *purpose,
     struct tg_challenge_rec *out);
+/* Delete challenges with expires_at <= now; *n = deleted. */
+int tg_db_challenge_purge(tg_db *db, int64_t now, int *n);
 
 /* --- flow and session extras --- */
 struct tg_flow_extra {
@@ -128,6 +141,11 @@ struct tg_flow_extra {
 int tg_db_flow_get_extra(tg_db *db, const uint8_t id_hash[32], struct tg_flow_extra *out);
 int tg_db_flow_set_extra(tg_db *db, const uint8_t id_hash[32],
     const struct tg_flow_extra *x);
+/*
+ * kinds |= kinds and append the labels factors (may be "" or NULL) to the
+ * list, comma-separated, in one UPDATE; TG_ERR_LIMIT (nothing changed) if
+ * the list would not fit tg_flow_extra.factors.
+ */
 int tg_db_flow_progress(tg_db *db, const uint8_t id_hash[32], unsigned kinds,
     const char *factors);
 
@@ -140,6 +158,7 @@ struct tg_session_extra {
 int tg_db_session_get_extra(tg_db *db, const uint8_t id_hash[32],
     struct tg_session_extra *out);
 int tg_db_session_set_factors(tg_db *db, const uint8_t id_hash[32], const char *factors);
+/* Record a step-up at now; it replaces the previous one (kinds and factors). */
 int tg_db_session_stepup(tg_db *db, const uint8_t id_hash[32], int64_t now,
     unsigned kinds, const char *factors);
 

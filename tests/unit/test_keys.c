@@ -1,4 +1,7 @@
-/* Key directory: generation, loading, permission checks, HMAC, Ed25519, admin token. */
+/*
+ * Key directory: generation, loading, permission checks, HMAC, Ed25519,
+ * admin token, data-key sealing (AES-256-GCM) and rotation, webhook key.
+ */
 #include "helpers.h"
 
 #include <fcntl.h>
@@ -96,15 +99,15 @@ test_generate_layout(void **state)
 {
 	struct fixture *fx = *state;
 	static const char *files[] = { "pepper-1.key", "session.key",
-	    "admin.token", "audit-ed25519.pem" };
-	char path[600], before[4][512], after[512], err[512];
+	    "admin.token", "audit-ed25519.pem", "data-1.key", "webhook.key" };
+	char path[600], before[6][512], after[512], err[512];
 	struct stat st;
 	size_t i;
 
 	assert_int_equal(stat(fx->dir, &st), 0);
 	assert_true(S_ISDIR(st.st_mode));
 	assert_int_equal(st.st_mode & 07777, 0700);
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 6; i++) {
 		path_of(fx, files[i], path, sizeof(path));
 		assert_int_equal(stat(path, &st), 0);
 		assert_int_equal(st.st_mode & 07777, 0600);
@@ -114,13 +117,17 @@ test_generate_layout(void **state)
 	slurp(path, after, sizeof(after));
 	assert_int_equal(strlen(after), 65);
 	assert_int_equal(after[64], '\n');
+	path_of(fx, "data-1.key", path, sizeof(path));
+	assert_int_equal(slurp(path, after, sizeof(after)), 65);
+	path_of(fx, "webhook.key", path, sizeof(path));
+	assert_int_equal(slurp(path, after, sizeof(after)), 65);
 	path_of(fx, "audit-ed25519.pem", path, sizeof(path));
 	slurp(path, after, sizeof(after));
 	assert_non_null(strstr(after, "-----BEGIN PRIVATE KEY-----"));
 
 	/* generating again keeps every existing file */
 	assert_int_equal(tg_keys_generate(fx->dir, err, sizeof(err)), 0);
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 6; i++) {
 		path_of(fx, files[i], path, sizeof(path));
 		slurp(path, after, sizeof(after));
 		assert_string_equal(before[i], after);
@@ -140,6 +147,12 @@ test_load_has(void **state)
 	assert_true(tg_keys_has(k, "session"));
 	assert_true(tg_keys_has(k, "audit"));
 	assert_true(tg_keys_has(k, "admin"));
+	assert_true(tg_keys_has(k, "data-1"));
+	assert_true(tg_keys_has(k, "webhook"));
+	assert_string_equal(tg_keys_data_current(k), "data-1");
+	assert_null(tg_keys_data_current(NULL));
+	assert_false(tg_keys_has(k, "data-2"));
+	assert_false(tg_keys_has(k, "data-"));
 	assert_false(tg_keys_has(k, "pepper-2"));
 	assert_false(tg_keys_has(k, "pepper-"));
 	assert_false(tg_keys_has(k, ""));
@@ -192,12 +205,12 @@ test_perm_files(void **state)
 {
 	struct fixture *fx = *state;
 	static const char *files[] = { "pepper-1.key", "session.key",
-	    "admin.token", "audit-ed25519.pem" };
+	    "admin.token", "audit-ed25519.pem", "data-1.key", "webhook.key" };
 	static const mode_t bad[] = { 0640, 0604, 0620, 0602, 0610, 0660 };
 	char path[600];
 	size_t i, j;
 
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 6; i++) {
 		path_of(fx, files[i], path, sizeof(path));
 		for (j = 0; j < sizeof(bad) / sizeof(bad[0]); j++) {
 			assert_int_equal(chmod(path, bad[j]), 0);
@@ -332,8 +345,9 @@ static void
 test_hmac_known_answer(void **state)
 {
 	struct fixture *fx = *state;
-	static const char *ids[] = { "pepper-1", "session" };
-	static const char *files[] = { "pepper-1.key", "session.key" };
+	static const char *ids[] = { "pepper-1", "session", "webhook" };
+	static const char *files[] = { "pepper-1.key", "session.key",
+	    "webhook.key" };
 	const char *msgs[] = { "", "correct horse battery staple",
 	    "\x00\x01\x02\xff" };
 	const size_t lens[] = { 0, 28, 4 };
@@ -342,7 +356,7 @@ test_hmac_known_answer(void **state)
 	tg_keys *k = load_ok(fx);
 	size_t i, j;
 
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 3; i++) {
 		key_from_file(fx, files[i], key);
 		for (j = 0; j < 3; j++) {
 			assert_int_equal(tg_keys_hmac(k, ids[i], msgs[j], lens[j],
@@ -359,6 +373,9 @@ test_hmac_known_answer(void **state)
 	assert_int_equal(tg_keys_hmac(k, "audit", "x", 1, ours),
 	    TG_ERR_NOT_FOUND);
 	assert_int_equal(tg_keys_hmac(k, "admin", "x", 1, ours),
+	    TG_ERR_NOT_FOUND);
+	/* data keys encrypt only */
+	assert_int_equal(tg_keys_hmac(k, "data-1", "x", 1, ours),
 	    TG_ERR_NOT_FOUND);
 	tg_keys_free(k);
 }
@@ -448,6 +465,254 @@ test_admin_token(void **state)
 	tg_keys_free(k);
 }
 
+#define AAD	"customer_factor.secret:42"
+#define AADLEN	(sizeof(AAD) - 1)
+
+/* Open blob (len bytes) with AAD; the result code, pt wiped on error. */
+static int
+open_blob(tg_keys *k, const uint8_t *blob, size_t len, const void *aad,
+    size_t aadlen)
+{
+	uint8_t pt[256];
+	size_t ptlen = 99, i;
+	int r;
+
+	memset(pt, 0xa5, sizeof(pt));
+	r = tg_keys_open(k, aad, aadlen, blob, len, pt, sizeof(pt), &ptlen);
+	if (r != 0) {
+		assert_int_equal(ptlen, 0);
+		/* nothing unauthenticated is left behind */
+		for (i = 0; i < sizeof(pt); i++)
+			if (pt[i] != 0 && pt[i] != 0xa5)
+				fail_msg("plaintext byte %zu released", i);
+	}
+	return r;
+}
+
+static void
+test_seal_open(void **state)
+{
+	struct fixture *fx = *state;
+	static const char secret[] = "12345678901234567890";
+	uint8_t blob[256], blob2[256], pt[64], aad[AADLEN];
+	size_t len = 0, len2 = 0, ptlen = 0, i, hdr;
+	tg_keys *k = load_ok(fx);
+	int r;
+
+	assert_int_equal(tg_keys_seal(k, tg_keys_data_current(k), AAD, AADLEN,
+	    secret, 20, blob, sizeof(blob), &len), 0);
+	hdr = 1 + strlen("data-1");
+	assert_int_equal(len, 20 + TG_KEYS_SEAL_OVERHEAD(6));
+	assert_int_equal(blob[0], 6);
+	assert_memory_equal(blob + 1, "data-1", 6);
+	assert_null(memmem(blob, len, secret, 4));	/* no plaintext */
+	assert_int_equal(tg_keys_open(k, AAD, AADLEN, blob, len, pt,
+	    sizeof(pt), &ptlen), 0);
+	assert_int_equal(ptlen, 20);
+	assert_memory_equal(pt, secret, 20);
+
+	/* a fresh nonce each time */
+	assert_int_equal(tg_keys_seal(k, "data-1", AAD, AADLEN, secret, 20,
+	    blob2, sizeof(blob2), &len2), 0);
+	assert_int_equal(len2, len);
+	assert_memory_not_equal(blob + hdr, blob2 + hdr, TG_KEYS_NONCE_LEN);
+	assert_memory_not_equal(blob + hdr, blob2 + hdr, len - hdr);
+
+	/* one flipped bit anywhere: length byte, key ID, nonce, ciphertext, tag */
+	for (i = 0; i < len * 8; i++) {
+		blob[i / 8] ^= (uint8_t)(1u << (i % 8));
+		r = open_blob(k, blob, len, AAD, AADLEN);
+		if (i / 8 >= hdr)	/* nonce, ciphertext, tag */
+			assert_int_equal(r, TG_ERR_TAMPERED);
+		else if (r != TG_ERR_TAMPERED && r != TG_ERR_NOT_FOUND)
+			fail_msg("bit %zu of the key ID: %d", i, r);
+		blob[i / 8] ^= (uint8_t)(1u << (i % 8));
+	}
+	/* one flipped bit in the additional data, or none given */
+	memcpy(aad, AAD, AADLEN);
+	for (i = 0; i < AADLEN * 8; i++) {
+		aad[i / 8] ^= (uint8_t)(1u << (i % 8));
+		assert_int_equal(open_blob(k, blob, len, aad, AADLEN),
+		    TG_ERR_TAMPERED);
+		aad[i / 8] ^= (uint8_t)(1u << (i % 8));
+	}
+	assert_int_equal(open_blob(k, blob, len, NULL, 0), TG_ERR_TAMPERED);
+	assert_int_equal(open_blob(k, blob, len, AAD, AADLEN - 1),
+	    TG_ERR_TAMPERED);
+	/* truncated at every length, or extended */
+	for (i = 0; i < len; i++)
+		assert_int_equal(open_blob(k, blob, i, AAD, AADLEN),
+		    TG_ERR_TAMPERED);
+	memcpy(blob2, blob, len);
+	blob2[len] = 0;
+	assert_int_equal(open_blob(k, blob2, len + 1, AAD, AADLEN),
+	    TG_ERR_TAMPERED);
+	/* relabelled with another key's ID */
+	memcpy(blob2, blob, len);
+	memcpy(blob2 + 1, "sessio", 6);
+	assert_int_equal(open_blob(k, blob2, len, AAD, AADLEN),
+	    TG_ERR_NOT_FOUND);
+	assert_int_equal(open_blob(k, blob, len, AAD, AADLEN), 0);
+
+	/* buffers too small */
+	assert_int_equal(tg_keys_seal(k, "data-1", AAD, AADLEN, secret, 20,
+	    blob2, len - 1, &len2), TG_ERR_LIMIT);
+	assert_int_equal(len2, 0);
+	assert_int_equal(tg_keys_open(k, AAD, AADLEN, blob, len, pt, 19,
+	    &ptlen), TG_ERR_LIMIT);
+	assert_int_equal(ptlen, 0);
+
+	/* only data keys seal */
+	assert_int_equal(tg_keys_seal(k, "session", NULL, 0, secret, 20,
+	    blob2, sizeof(blob2), &len2), TG_ERR_NOT_FOUND);
+	assert_int_equal(tg_keys_seal(k, "pepper-1", NULL, 0, secret, 20,
+	    blob2, sizeof(blob2), &len2), TG_ERR_NOT_FOUND);
+	assert_int_equal(tg_keys_seal(k, "webhook", NULL, 0, secret, 20,
+	    blob2, sizeof(blob2), &len2), TG_ERR_NOT_FOUND);
+	assert_int_equal(tg_keys_seal(k, "data-2", NULL, 0, secret, 20,
+	    blob2, sizeof(blob2), &len2), TG_ERR_NOT_FOUND);
+	assert_int_equal(tg_keys_seal(k, NULL, NULL, 0, secret, 20,
+	    blob2, sizeof(blob2), &len2), TG_ERR_NOT_FOUND);
+
+	/* empty plaintext and no additional data */
+	assert_int_equal(tg_keys_seal(k, "data-1", NULL, 0, NULL, 0, blob2,
+	    sizeof(blob2), &len2), 0);
+	assert_int_equal(len2, TG_KEYS_SEAL_OVERHEAD(6));
+	assert_int_equal(tg_keys_open(k, NULL, 0, blob2, len2, NULL, 0,
+	    &ptlen), 0);
+	assert_int_equal(ptlen, 0);
+	blob2[len2 - 1] ^= 0x80;
+	assert_int_equal(tg_keys_open(k, NULL, 0, blob2, len2, NULL, 0,
+	    &ptlen), TG_ERR_TAMPERED);
+	tg_keys_free(k);
+}
+
+/* The blob format, decrypted with OpenSSL directly from the key file. */
+static void
+independent_open(const uint8_t key[32], const uint8_t *blob, size_t len,
+    const void *aad, size_t aadlen, uint8_t *pt)
+{
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	size_t hdr = 1 + (size_t)blob[0];
+	const uint8_t *nonce = blob + hdr, *ct = nonce + 12;
+	size_t ctlen = len - hdr - 12 - 16;
+	uint8_t tag[16], fin[16];
+	int n;
+
+	memcpy(tag, ct + ctlen, 16);
+	assert_non_null(ctx);
+	assert_int_equal(EVP_DecryptInit_ex2(ctx, EVP_aes_256_gcm(), key,
+	    nonce, NULL), 1);
+	assert_int_equal(EVP_DecryptUpdate(ctx, NULL, &n, blob, (int)hdr), 1);
+	assert_int_equal(EVP_DecryptUpdate(ctx, NULL, &n, aad, (int)aadlen), 1);
+	assert_int_equal(EVP_DecryptUpdate(ctx, pt, &n, ct, (int)ctlen), 1);
+	assert_int_equal(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16,
+	    tag), 1);
+	assert_int_equal(EVP_DecryptFinal_ex(ctx, fin, &n), 1);
+	EVP_CIPHER_CTX_free(ctx);
+}
+
+static void
+test_data_rotation(void **state)
+{
+	struct fixture *fx = *state;
+	static const char secret[] = "rotate me, keep me readable";
+	uint8_t old[128], cur[128], pt[64], key[32];
+	size_t oldlen = 0, curlen = 0, ptlen = 0, n = sizeof(secret) - 1;
+	char path[600], err[512];
+	tg_keys *k = load_ok(fx);
+
+	assert_int_equal(tg_keys_seal(k, tg_keys_data_current(k), AAD, AADLEN,
+	    secret, n, old, sizeof(old), &oldlen), 0);
+	key_from_file(fx, "data-1.key", key);
+	independent_open(key, old, oldlen, AAD, AADLEN, pt);
+	assert_memory_equal(pt, secret, n);
+	tg_keys_free(k);
+
+	/* data-2 becomes current; data-1 blobs still open */
+	path_of(fx, "data-2.key", path, sizeof(path));
+	write_file(path, "000102030405060708090a0b0c0d0e0f"
+	    "101112131415161718191a1b1c1d1e1f\n", 0600);
+	k = load_ok(fx);
+	assert_string_equal(tg_keys_data_current(k), "data-2");
+	assert_true(tg_keys_has(k, "data-1"));
+	assert_int_equal(tg_keys_open(k, AAD, AADLEN, old, oldlen, pt,
+	    sizeof(pt), &ptlen), 0);
+	assert_int_equal(ptlen, n);
+	assert_memory_equal(pt, secret, n);
+	assert_int_equal(tg_keys_seal(k, tg_keys_data_current(k), AAD, AADLEN,
+	    secret, n, cur, sizeof(cur), &curlen), 0);
+	assert_memory_equal(cur + 1, "data-2", 6);
+	key_from_file(fx, "data-2.key", key);
+	independent_open(key, cur, curlen, AAD, AADLEN, pt);
+	assert_memory_equal(pt, secret, n);
+	/* the new blob under the old key's label fails */
+	cur[6] = '1';
+	assert_int_equal(open_blob(k, cur, curlen, AAD, AADLEN),
+	    TG_ERR_TAMPERED);
+	cur[6] = '2';
+	tg_keys_free(k);
+
+	/* numeric, not lexical, order: data-10 beats data-9 */
+	path_of(fx, "data-9.key", path, sizeof(path));
+	write_file(path, "1f1e1d1c1b1a191817161514131211100f0e0d0c0b0a0908"
+	    "0706050403020100\n", 0600);
+	path_of(fx, "data-10.key", path, sizeof(path));
+	write_file(path, "2f1e1d1c1b1a191817161514131211100f0e0d0c0b0a0908"
+	    "0706050403020100\n", 0600);
+	/* not data-<N>.key: ignored */
+	path_of(fx, "data-011.key", path, sizeof(path));
+	write_file(path, "junk", 0600);
+	path_of(fx, "data-12.key.old", path, sizeof(path));
+	write_file(path, "junk", 0600);
+	k = load_ok(fx);
+	assert_string_equal(tg_keys_data_current(k), "data-10");
+	assert_false(tg_keys_has(k, "data-011"));
+	assert_false(tg_keys_has(k, "data-12"));
+	assert_int_equal(open_blob(k, old, oldlen, AAD, AADLEN), 0);
+	assert_int_equal(open_blob(k, cur, curlen, AAD, AADLEN), 0);
+	tg_keys_free(k);
+
+	/* a retired key: its blobs name a key that is not loaded */
+	path_of(fx, "data-1.key", path, sizeof(path));
+	assert_int_equal(unlink(path), 0);
+	k = load_ok(fx);
+	assert_int_equal(open_blob(k, old, oldlen, AAD, AADLEN),
+	    TG_ERR_NOT_FOUND);
+	tg_keys_free(k);
+	/* generate does not bring data-1 back while other data keys exist */
+	assert_int_equal(tg_keys_generate(fx->dir, err, sizeof(err)), 0);
+	assert_int_not_equal(access(path, F_OK), 0);
+}
+
+static void
+test_data_and_webhook_missing(void **state)
+{
+	struct fixture *fx = *state;
+	char path[600], err[512];
+
+	path_of(fx, "data-1.key", path, sizeof(path));
+	assert_int_equal(unlink(path), 0);
+	expect_load_fails(fx, TG_ERR_IO, "data-<N>.key");
+	/* an older key directory gets what it lacks */
+	assert_int_equal(tg_keys_generate(fx->dir, err, sizeof(err)), 0);
+	assert_int_equal(access(path, F_OK), 0);
+	tg_keys_free(load_ok(fx));
+
+	path_of(fx, "webhook.key", path, sizeof(path));
+	write_file(path, "0011\n", 0600);
+	expect_load_fails(fx, TG_ERR_INVALID, "webhook.key");
+	assert_int_equal(unlink(path), 0);
+	expect_load_fails(fx, TG_ERR_IO, "webhook.key");
+	assert_int_equal(tg_keys_generate(fx->dir, err, sizeof(err)), 0);
+	tg_keys_free(load_ok(fx));
+
+	path_of(fx, "data-1.key", path, sizeof(path));
+	write_file(path, "000102030405060708090a0b0c0d0e0f"
+	    "101112131415161718191a1b1c1d1e1g\n", 0600);
+	expect_load_fails(fx, TG_ERR_INVALID, "data-1.key");
+}
+
 int
 main(void)
 {
@@ -466,6 +731,11 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_sign_verify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_admin_token, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_seal_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_data_rotation, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_data_and_webhook_missing,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -28,6 +28,10 @@ static const struct {
 	{ TG_P_BUSY, 503, "TG-SRV-001" },
 	{ TG_P_UNAVAILABLE, 503, "TG-SRV-002" },
 	{ TG_P_INTERNAL, 500, "TG-SRV-003" },
+	{ TG_P_STEPUP_REQUIRED, 403, "TG-AUTH-004" },
+	{ TG_P_FACTOR_UNAVAILABLE, 422, "TG-FAC-001" },
+	{ TG_P_CODE_LIMIT, 429, "TG-FAC-002" },
+	{ TG_P_VERIFY_FAILED, 403, "TG-FAC-003" },
 };
 
 static void

@@ -8,6 +8,7 @@
 #include <tradeguard/error.h>
 
 #include "core/log.h"
+#include "crypto/encode.h"
 
 void
 tg_h_actor(const struct tg_req *req, const char *actor, struct tg_actor *who)
@@ -161,4 +162,117 @@ tg_h_str(const struct tg_req *req, struct tg_resp *resp, json_t *obj,
 		tg_resp_problem(resp, req, TG_P_BAD_REQUEST, detail);
 	}
 	return NULL;
+}
+
+/* Decode a base64url member of obj into buf; 0, or a 400 problem and -1. */
+static int
+proof_b64(const struct tg_req *req, struct tg_resp *resp, json_t *obj,
+    const char *key, uint8_t *buf, size_t cap, size_t *len)
+{
+	json_t *v = json_object_get(obj, key);
+	char detail[96];
+
+	*len = 0;
+	if (json_is_string(v) && tg_b64url_decode(json_string_value(v),
+	    json_string_length(v), buf, cap, len) == 0)
+		return 0;
+	snprintf(detail, sizeof(detail), "\"%s\" must be base64url", key);
+	tg_resp_problem(resp, req, TG_P_BAD_REQUEST, detail);
+	return -1;
+}
+
+int
+tg_h_proof(const struct tg_req *req, struct tg_resp *resp, json_t *body,
+    struct tg_proof_buf *pb)
+{
+	const char *factor;
+	json_t *cred, *r;
+	json_int_t id;
+
+	memset(pb, 0, sizeof(*pb));
+	if ((factor = tg_h_str(req, resp, body, "factor", 1)) == NULL)
+		return -1;
+	if (tg_proof_parse(factor, &pb->p.type) != 0) {
+		tg_resp_problem(resp, req, TG_P_BAD_REQUEST,
+		    "factor must be totp, sms, email, recovery, device or webauthn");
+		return -1;
+	}
+	switch (pb->p.type) {
+	case TG_PROOF_TOTP:
+	case TG_PROOF_SMS:
+	case TG_PROOF_EMAIL:
+	case TG_PROOF_RECOVERY:
+		pb->p.code = tg_h_str(req, resp, body, "code", 1);
+		return pb->p.code != NULL ? 0 : -1;
+	case TG_PROOF_DEVICE:
+		if (!json_is_integer(json_object_get(body, "device_id"))) {
+			tg_resp_problem(resp, req, TG_P_BAD_REQUEST,
+			    "\"device_id\" (integer) is required");
+			return -1;
+		}
+		id = json_integer_value(json_object_get(body, "device_id"));
+		pb->p.factor_id = (int64_t)id;
+		if (proof_b64(req, resp, body, "signature", pb->sig,
+		    sizeof(pb->sig), &pb->p.sig_len) != 0)
+			return -1;
+		pb->p.sig = pb->sig;
+		return 0;
+	case TG_PROOF_WEBAUTHN:
+		cred = json_object_get(body, "credential");
+		r = json_object_get(cred, "response");
+		if (!json_is_object(cred) || !json_is_object(r)) {
+			tg_resp_problem(resp, req, TG_P_BAD_REQUEST,
+			    "\"credential\" with a \"response\" is required");
+			return -1;
+		}
+		if (proof_b64(req, resp, cred, "rawId", pb->cred_id,
+		    sizeof(pb->cred_id), &pb->p.cred_id_len) != 0 ||
+		    proof_b64(req, resp, r, "clientDataJSON", pb->client_data,
+		    sizeof(pb->client_data), &pb->p.client_data_len) != 0 ||
+		    proof_b64(req, resp, r, "authenticatorData", pb->auth_data,
+		    sizeof(pb->auth_data), &pb->p.auth_data_len) != 0 ||
+		    proof_b64(req, resp, r, "signature", pb->sig, sizeof(pb->sig),
+		    &pb->p.sig_len) != 0)
+			return -1;
+		pb->p.cred_id = pb->cred_id;
+		pb->p.client_data = pb->client_data;
+		pb->p.auth_data = pb->auth_data;
+		pb->p.sig = pb->sig;
+		return 0;
+	}
+	return -1;
+}
+
+void
+tg_h_proof_clear(struct tg_proof_buf *pb)
+{
+	sodium_memzero(pb, sizeof(*pb));
+}
+
+void
+tg_h_code_sent(struct tg_req *req, struct tg_resp *resp, int r,
+    const char *masked, int64_t expires, enum tg_problem on_auth)
+{
+	char exp[32];
+
+	switch (r) {
+	case 0:
+		tg_time_format(expires, exp, sizeof(exp));
+		tg_resp_json(resp, 202, json_pack("{s:s,s:s}", "sent_to", masked,
+		    "expires_at", exp));
+		break;
+	case TG_ERR_AUTH:
+		tg_resp_problem(resp, req, on_auth, NULL);
+		break;
+	case TG_ERR_NOT_FOUND:
+	case TG_ERR_INVALID:
+		tg_resp_problem(resp, req, TG_P_FACTOR_UNAVAILABLE, NULL);
+		break;
+	case TG_ERR_LIMIT:
+		tg_resp_problem(resp, req, TG_P_CODE_LIMIT, NULL);
+		break;
+	default:
+		tg_h_error(req, resp, r);
+		break;
+	}
 }

@@ -4,6 +4,8 @@
 
 #include "http/http.h"
 #include "service/audit.h"
+#include "service/flow.h"
+#include "service/login.h"
 #include "service/session.h"
 
 /* health.c */
@@ -13,6 +15,50 @@ void tg_h_metrics(struct tg_req *req, struct tg_resp *resp);
 
 /* auth.c */
 void tg_h_login(struct tg_req *req, struct tg_resp *resp);
+
+void tg_h_auth_start(struct tg_req *req, struct tg_resp *resp);
+void tg_h_flow_send_code(struct tg_req *req, struct tg_resp *resp);
+void tg_h_flow_verify(struct tg_req *req, struct tg_resp *resp);
+void tg_h_flow_challenge(struct tg_req *req, struct tg_resp *resp);
+void tg_h_reset_password(struct tg_req *req, struct tg_resp *resp);
+/* The JSON answer for a login result (session, further factor, unlock, reset). */
+void tg_h_login_result(struct tg_req *req, struct tg_resp *resp,
+    const struct tg_login_result *res, json_t *available);
+
+/* stepup.c */
+void tg_h_stepup_send_code(struct tg_req *req, struct tg_resp *resp);
+void tg_h_stepup_challenge(struct tg_req *req, struct tg_resp *resp);
+void tg_h_stepup_verify(struct tg_req *req, struct tg_resp *resp);
+
+/* factors.c */
+void tg_h_factors_list(struct tg_req *req, struct tg_resp *resp);
+void tg_h_factor_delete(struct tg_req *req, struct tg_resp *resp);
+void tg_h_factor_rename(struct tg_req *req, struct tg_resp *resp);
+void tg_h_totp_begin(struct tg_req *req, struct tg_resp *resp);
+void tg_h_totp_confirm(struct tg_req *req, struct tg_resp *resp);
+void tg_h_recovery_codes(struct tg_req *req, struct tg_resp *resp);
+void tg_h_device_challenge(struct tg_req *req, struct tg_resp *resp);
+void tg_h_device_register(struct tg_req *req, struct tg_resp *resp);
+void tg_h_webauthn_options(struct tg_req *req, struct tg_resp *resp);
+void tg_h_webauthn_register(struct tg_req *req, struct tg_resp *resp);
+
+/* A decoded proof from a request body (see docs/api.md). */
+struct tg_proof_buf {
+	struct tg_proof p;
+	uint8_t sig[1024];
+	uint8_t cred_id[1024];
+	uint8_t client_data[4096];
+	uint8_t auth_data[4096];
+};
+/* Parse {"factor", "code" | "device_id"+"signature" | "credential"}; 0, or -1 with a 400 set. */
+int tg_h_proof(const struct tg_req *req, struct tg_resp *resp, json_t *body,
+    struct tg_proof_buf *pb);
+void tg_h_proof_clear(struct tg_proof_buf *pb);
+/* Answer a send-code request (202 with the masked address, or the problem). */
+void tg_h_code_sent(struct tg_req *req, struct tg_resp *resp, int r,
+    const char *masked, int64_t expires, enum tg_problem on_auth);
+/* Map a step-up/enrolment service error (TG_ERR_POLICY = step-up required). */
+void tg_h_factor_error(struct tg_req *req, struct tg_resp *resp, int r);
 
 /* session.c */
 void tg_h_session_get(struct tg_req *req, struct tg_resp *resp);

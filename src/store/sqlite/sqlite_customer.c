@@ -26,7 +26,13 @@ static const char SQL_SET_DISABLED[] =
     "UPDATE customer SET disabled = ?1, updated_at = ?2 WHERE id = ?3";
 static const char SQL_UNLOCK[] =
     "UPDATE customer SET locked = 0, locked_at = 0, fail_count = 0,"
-    " updated_at = ?1 WHERE id = ?2";
+    " selfservice_fail_count = 0, updated_at = ?1 WHERE id = ?2";
+static const char SQL_SS_RESERVE[] =
+    "UPDATE customer SET selfservice_fail_count = selfservice_fail_count + 1,"
+    " updated_at = ?1 WHERE id = ?2 AND selfservice_fail_count < ?3"
+    " AND disabled = 0";
+static const char SQL_SS_RESET[] =
+    "UPDATE customer SET selfservice_fail_count = 0 WHERE id = ?1";
 static const char SQL_DELETE[] = "DELETE FROM customer WHERE id = ?1";
 static const char SQL_RESERVE[] =
     "UPDATE customer SET fail_count = fail_count + 1, updated_at = ?1"
@@ -249,6 +255,45 @@ tg_db_customer_attempt_reserve(tg_db *db, int64_t id, int threshold, int64_t now
 		goto out;
 	if (n == 0 && (r = customer_exists(db, id)) == 0)
 		r = TG_ERR_LOCKED;	/* exists, but no attempt may be made */
+out:
+	tg_sq_release(s);
+	return r;
+}
+
+int
+tg_db_customer_selfservice_reserve(tg_db *db, int64_t id, int threshold,
+    int64_t now)
+{
+	sqlite3_stmt *s = NULL;
+	int r, n;
+
+	if (db == NULL || threshold < 1)
+		return TG_ERR_INVALID;
+	if ((r = tg_sq_prepare(db, SQL_SS_RESERVE, &s)) != 0 ||
+	    (r = tg_sq_bind_i64(db, s, 1, now)) != 0 ||
+	    (r = tg_sq_bind_i64(db, s, 2, id)) != 0 ||
+	    (r = tg_sq_bind_i64(db, s, 3, threshold)) != 0 ||
+	    (r = run_update(db, s, "self-service reserve", &n)) != 0)
+		goto out;
+	if (n == 0 && (r = customer_exists(db, id)) == 0)
+		r = TG_ERR_LOCKED;
+out:
+	tg_sq_release(s);
+	return r;
+}
+
+int
+tg_db_customer_selfservice_reset(tg_db *db, int64_t id)
+{
+	sqlite3_stmt *s = NULL;
+	int r, n;
+
+	if ((r = tg_sq_prepare(db, SQL_SS_RESET, &s)) != 0 ||
+	    (r = tg_sq_bind_i64(db, s, 1, id)) != 0 ||
+	    (r = run_update(db, s, "self-service reset", &n)) != 0)
+		goto out;
+	if (n == 0)
+		r = TG_ERR_NOT_FOUND;
 out:
 	tg_sq_release(s);
 	return r;

@@ -185,6 +185,12 @@ static const char *const migrations[] = {
 	"  detail TEXT NOT NULL DEFAULT ''"
 	");"
 	"CREATE INDEX delivery_attempt_delivery ON delivery_attempt(delivery_id);",
+
+	/* 3: a separate failure counter for self-service unlock and reset */
+	"ALTER TABLE customer ADD COLUMN"
+	"  selfservice_fail_count INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX otp_code_customer ON otp_code(customer_id, created_at);"
+	"CREATE INDEX challenge_customer ON challenge(customer_id);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
