@@ -16,6 +16,7 @@
 #include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <sodium.h>
 
 #include <tradeguard/error.h>
 
@@ -60,6 +61,12 @@ devkey_canonical(EVP_PKEY *pk, uint8_t out[P256_SPKI_LEN], size_t *len,
 		n = 32;
 		if (EVP_PKEY_get_raw_public_key(pk, out + sizeof(ed25519_prefix),
 		    &n) != 1 || n != 32)
+			return TG_ERR_INVALID;
+		/* canonical, in the prime-order subgroup, not of small order */
+		if (sodium_init() < 0)
+			return TG_ERR_CRYPTO;
+		if (crypto_core_ed25519_is_valid_point(out +
+		    sizeof(ed25519_prefix)) != 1)
 			return TG_ERR_INVALID;
 		memcpy(out, ed25519_prefix, sizeof(ed25519_prefix));
 		*len = ED25519_SPKI_LEN;
@@ -190,7 +197,8 @@ tg_devkey_parse(const uint8_t *der_or_pem, size_t len, uint8_t *spki_der,
 			r = TG_ERR_INVALID;
 			goto out;
 		}
-		if ((r = devkey_pem(der_or_pem, len, &pemder, &derlen)) != 0)
+		if ((r = devkey_pem(der_or_pem + i, len - i, &pemder,
+		    &derlen)) != 0)
 			goto out;
 		der = pemder;
 	}

@@ -7,7 +7,8 @@
  * Keys: ECDSA P-256 (COSE alg -7) or Ed25519 (COSE alg -8), given as a
  * SubjectPublicKeyInfo in DER or PEM ("-----BEGIN PUBLIC KEY-----", as
  * `openssl pkey -pubout` writes it).  RSA, other curves, explicit curve
- * parameters and compressed points are refused.  The stored form is the
+ * parameters, compressed points, and Ed25519 points that are
+ * non-canonical or of small order are refused.  The stored form is the
  * canonical DER SPKI (91 bytes for P-256, 44 for Ed25519).
  *
  * App-developer contract — the message a device signs for a challenge:

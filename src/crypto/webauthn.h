@@ -14,11 +14,14 @@
  * packed format (version 3, subject C/O/CN present, OU "Authenticator
  * Attestation", basicConstraints present with CA false, the id-fido-gen-ce-
  * aaguid extension non-critical and equal to the authenticator data AAGUID
- * when present) and its signature is verified with the certificate's key.
- * The certificate chain is NOT validated against trust anchors yet: which
- * authenticator vendors to trust is a later configuration item, so an x5c
- * result is reported as TG_WEBAUTHN_ATT_BASIC_UNTRUSTED and must not be
- * treated as proof of the authenticator model.
+ * when present, no other unrecognised critical extension) and its
+ * signature is verified with the certificate's key.
+ * Attestation trust anchors are a later configuration item: the chain is
+ * NOT validated yet (no trusted roots, no certificate signatures, validity
+ * dates or revocation), so an x5c result is reported as
+ * TG_WEBAUTHN_ATT_BASIC_UNTRUSTED and proves nothing about the
+ * authenticator model.  Only the user-verification flag signed by the
+ * credential itself (AUTH-03) is relied upon.
  *
  * Error codes (every function here):
  *   TG_ERR_INVALID  malformed input, unsupported algorithm or format, a
@@ -30,6 +33,10 @@
  *   TG_ERR_POLICY   valid but refused by the policy: user verification
  *                   required and not performed, a cross-origin ceremony
  *   TG_ERR_NOMEM, TG_ERR_CRYPTO   the environment failed; never 0 then
+ *
+ * Nothing here is secret: the challenge is compared in constant time
+ * anyway, the rest runs in time that depends on the (public) input.
+ * Functions are reentrant and keep no state.
  *
  * Sizes are bounded; every length field is range-checked against the bytes
  * actually present; CBOR must be definite-length, without tags, nested at
@@ -135,8 +142,9 @@ int tg_webauthn_authdata_parse(const uint8_t *ad, size_t adlen,
 /*
  * Decode a COSE_Key (one CBOR map, exactly len bytes) into a new public
  * key: ES256 (kty 2, crv 1, x and y 32 bytes each, the point on the curve),
- * RS256 (kty 3, n 256..512 bytes without a leading zero, e 1..4 bytes, odd,
- * >= 3) or EdDSA (kty 1, crv 6, x 32 bytes).  The alg label (3) is
+ * RS256 (kty 3, n an odd 2048..4096-bit modulus in 256..512 bytes without
+ * a leading zero byte, e 1..4 bytes without one, odd, >= 3) or EdDSA (kty 1, crv 6, x 32 bytes, a canonical point of the
+ * prime-order subgroup, not of small order).  The alg label (3) is
  * required; labels other than kty, kid, alg and the key's public
  * parameters (private parts in particular) are refused.  *pkey is owned
  * by the caller (EVP_PKEY_free) and NULL on error; *alg is the COSE alg.

@@ -86,8 +86,10 @@ cert_check(X509 *cert, const uint8_t aaguid[16])
 	BASIC_CONSTRAINTS *bc;
 	int crit = 0, ca;
 
+	/* v3; extensions decodable; no critical extension we cannot judge */
 	if (X509_get_version(cert) != X509_VERSION_3 ||
-	    (X509_get_extension_flags(cert) & EXFLAG_INVALID) != 0)
+	    (X509_get_extension_flags(cert) &
+	    (EXFLAG_INVALID | EXFLAG_CRITICAL)) != 0)
 		return TG_ERR_AUTH;
 	if ((subj = X509_get_subject_name(cert)) == NULL ||
 	    (c = cert_name_one(subj, NID_countryName)) == NULL ||

@@ -265,7 +265,9 @@ tg_enrol_webauthn(tg_ctx *ctx, const struct tg_actor *who,
 	if ((r = tg_db_factor_insert(db, &f)) != 0 ||
 	    (r = sig_audit(ctx, db, who, c, json_pack("{s:s,s:I,s:s,s:i,s:s,s:b}",
 	    "type", "webauthn", "factor_id", (json_int_t)f.id, "name", f.name,
-	    "alg", f.alg, "attestation", cred.fmt, "user_verified", cred.uv))) != 0 ||
+	    "alg", f.alg, "attestation", cred.att_type == TG_WEBAUTHN_ATT_NONE ?
+	    "none" : cred.att_type == TG_WEBAUTHN_ATT_SELF ? "packed-self" :
+	    "packed-x5c-untrusted", "user_verified_claimed", cred.uv))) != 0 ||
 	    (r = sig_notify(db, c, "passkey.registered", f.name, now)) != 0 ||
 	    (r = tg_db_commit(db)) != 0) {
 		tg_db_rollback(db);
