@@ -62,7 +62,8 @@ check_config(const char *path, char *err, size_t errlen)
 	if ((r = tg_config_load(path, cfg, err, errlen)) != 0 ||
 	    (r = tg_keys_load(cfg->keys_dir, &keys, err, errlen)) != 0 ||
 	    (r = tg_tls_server_ctx(cfg->tls_certificate, cfg->tls_private_key,
-	    &ssl, err, errlen)) != 0)
+	    &ssl, err, errlen)) != 0 ||
+	    (r = tg_notify_check_config(cfg, err, errlen)) != 0)
 		goto out;
 out:
 	SSL_CTX_free(ssl);

@@ -27,6 +27,7 @@
 #define PASSWORD_MAX 256
 #define SUBJECT_ASCII_MAX 68		/* plain subjects that fit one header line */
 #define ENCODED_WORD_BYTES 45		/* UTF-8 bytes per encoded word: 60 base64 */
+#define ENCODED_LINE_MAX 76		/* RFC 2047 section 2 */
 #define BODY_LINE_BYTES 57		/* 76 base64 characters per line */
 #define MSGID_RAND 16
 
@@ -109,18 +110,27 @@ utf8_line(const char *s, size_t n)
 	return 1;
 }
 
-/* s[0..n) as RFC 2047 encoded words (B, UTF-8), folded; whole characters per word. */
+/*
+ * s[0..n) as RFC 2047 encoded words (B, UTF-8), one per folded line, whole
+ * characters in each; the first line already holds `used` characters.
+ * Every line stays within 76 characters.
+ */
 static void
-put_encoded_words(FILE *f, const char *s, size_t n)
+put_encoded_words(FILE *f, const char *s, size_t n, size_t used)
 {
 	unsigned char b64[4 * ((ENCODED_WORD_BYTES + 2) / 3) + 1];
-	size_t i = 0, k, u;
+	size_t i = 0, k, u, max;
 
+	/* "=?UTF-8?B?" + "?=" take 12; 4 base64 characters per 3 bytes. */
+	max = used + 12 < ENCODED_LINE_MAX ?
+	    (ENCODED_LINE_MAX - used - 12) / 4 * 3 : 3;
+	if (max > ENCODED_WORD_BYTES)
+		max = ENCODED_WORD_BYTES;
 	while (i < n) {
 		for (k = 0; i + k < n; k += u) {
 			u = tg_utf8_seq((const unsigned char *)s + i + k,
 			    n - i - k);
-			if (u == 0 || k + u > ENCODED_WORD_BYTES)
+			if (u == 0 || k + u > max)
 				break;
 		}
 		if (k == 0)
@@ -128,6 +138,7 @@ put_encoded_words(FILE *f, const char *s, size_t n)
 		EVP_EncodeBlock(b64, (const unsigned char *)s + i, (int)k);
 		fprintf(f, "%s=?UTF-8?B?%s?=", i == 0 ? "" : "\r\n ", b64);
 		i += k;
+		max = ENCODED_WORD_BYTES;	/* " " + 12 + 60 on later lines */
 	}
 }
 
@@ -144,7 +155,7 @@ put_text_header(FILE *f, const char *name, const char *v)
 	    strstr(v, "=?") == NULL)
 		fputs(v, f);
 	else
-		put_encoded_words(f, v, n);
+		put_encoded_words(f, v, n, strlen(name) + 2);
 	fputs("\r\n", f);
 	return 0;
 }
@@ -186,9 +197,11 @@ put_from(FILE *f, const char *from, const char *addr)
 			fputc(from[i], f);
 		}
 		fputc('"', f);
-	} else
-		put_encoded_words(f, from, n);
-	fprintf(f, " <%s>\r\n", addr);
+		fprintf(f, " <%s>\r\n", addr);
+	} else {
+		put_encoded_words(f, from, n, strlen("From: "));
+		fprintf(f, "\r\n <%s>\r\n", addr);	/* folded: lines stay short */
+	}
 	return 0;
 }
 
@@ -253,7 +266,7 @@ tg_mail_format(const char *from, const struct tg_mail *m, char **out,
 	*outlen = 0;
 	if (m == NULL || m->to == NULL || m->subject == NULL || m->body == NULL)
 		return TG_ERR_INVALID;
-	if ((r = tg_mail_address(from, from_addr, sizeof(from_addr))) != 0 ||
+	if (tg_mail_address(from, from_addr, sizeof(from_addr)) != 0 ||
 	    !addr_valid(m->to, strlen(m->to)) ||
 	    strlen(m->body) != strcspn(m->body, "\r"))
 		return TG_ERR_INVALID;

@@ -5,7 +5,6 @@
  */
 #include "notify/templates.h"
 
-#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -296,26 +295,44 @@ name_value(const char *name, char *out, size_t outsz)
 	(void)tg_mask_text(line, out, outsz);	/* a cut result is still masked */
 }
 
+/* The placeholders, in one table. */
+enum ph { PH_LOGIN, PH_PHONE, PH_EMAIL, PH_NAME, PH_TIME, PH_SRC, PH_CODE,
+	PH_PURPOSE, PH_REASON, PH__COUNT };
+
+static const char *const ph_names[PH__COUNT] = {
+	[PH_LOGIN] = "login", [PH_PHONE] = "phone", [PH_EMAIL] = "email",
+	[PH_NAME] = "name", [PH_TIME] = "time", [PH_SRC] = "src",
+	[PH_CODE] = "code", [PH_PURPOSE] = "purpose", [PH_REASON] = "reason",
+};
+
+/* The placeholder called name[0..n), or -1. */
+static int
+ph_lookup(const char *name, size_t n)
+{
+	int i;
+
+	for (i = 0; i < PH__COUNT; i++)
+		if (strlen(ph_names[i]) == n && memcmp(ph_names[i], name, n) == 0)
+			return i;
+	return -1;
+}
+
 struct values {
-	int en;
 	char login[TG_MASK_MAX];
 	char phone[TG_MASK_MAX];
 	char email[TG_MASK_MAX];
 	char name[TG_MASK_MAX];
 	char time[TG_TPL_TIME_MAX];
-	const char *src;
-	const char *code;
-	const char *purpose;
-	const char *reason;
+	const char *v[PH__COUNT];	/* what each placeholder becomes */
 };
 
 static void
 values_fill(struct values *x, const struct tg_tpl_vars *v, int en)
 {
 	const char *none = en ? "(not registered)" : "（未登記）";
+	const char *src;
 
 	memset(x, 0, sizeof(*x));
-	x->en = en;
 	if (v->login != NULL && v->login[0] != '\0')
 		(void)tg_mask_login(v->login, x->login, sizeof(x->login));
 	if (v->phone != NULL && v->phone[0] != '\0')
@@ -329,43 +346,28 @@ values_fill(struct values *x, const struct tg_tpl_vars *v, int en)
 	if (v->name != NULL)
 		name_value(v->name, x->name, sizeof(x->name));
 	tg_tpl_time(v->time_ms, x->time, sizeof(x->time));
-	if ((x->src = src_value(v->src)) == NULL)
-		x->src = en ? "(unknown)" : "（不明）";
-	x->code = v->code;
-	x->purpose = word_lookup(purposes, v->purpose, en);
-	x->reason = word_lookup(reasons, v->reason, en);
+	if ((src = src_value(v->src)) == NULL)
+		src = en ? "(unknown)" : "（不明）";
+	x->v[PH_LOGIN] = x->login;
+	x->v[PH_PHONE] = x->phone;
+	x->v[PH_EMAIL] = x->email;
+	x->v[PH_NAME] = x->name;
+	x->v[PH_TIME] = x->time;
+	x->v[PH_SRC] = src;
+	x->v[PH_CODE] = v->code != NULL ? v->code : "";
+	x->v[PH_PURPOSE] = word_lookup(purposes, v->purpose, en);
+	x->v[PH_REASON] = word_lookup(reasons, v->reason, en);
 }
 
 /* The value of placeholder name[0..n), or NULL if there is no such placeholder. */
 static const char *
 value_of(const struct values *x, const char *name, size_t n)
 {
-	static const struct {
-		const char *name;
-		size_t off;
-		int inline_array;	/* char[] in struct values, else const char * */
-	} map[] = {
-#define V_ARR(f) { #f, offsetof(struct values, f), 1 }
-#define V_PTR(f) { #f, offsetof(struct values, f), 0 }
-		V_ARR(login), V_ARR(phone), V_ARR(email), V_ARR(name),
-		V_ARR(time), V_PTR(src), V_PTR(code), V_PTR(purpose),
-		V_PTR(reason),
-#undef V_ARR
-#undef V_PTR
-	};
-	size_t i;
+	int i = ph_lookup(name, n);
 
-	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-		const char *p = (const char *)x + map[i].off;
-
-		if (strlen(map[i].name) != n || memcmp(map[i].name, name, n) != 0)
-			continue;
-		if (map[i].inline_array)
-			return p;
-		memcpy(&p, p, sizeof(p));
-		return p != NULL ? p : "";
-	}
-	return NULL;
+	if (i < 0)
+		return NULL;
+	return x->v[i] != NULL ? x->v[i] : "";
 }
 
 /* --- rendering --- */
@@ -454,10 +456,8 @@ check_text(const struct tpl *t, const char *what, const char *s, int one_line,
 {
 	const char *ev = t->event != NULL ? t->event : "(generic)";
 	const char *p, *end;
-	struct values x;
 	size_t i, n, u;
 
-	memset(&x, 0, sizeof(x));
 	if (s == NULL || s[0] == '\0') {
 		tg_errf(err, errlen, "%s/%s: empty %s", ev, t->locale, what);
 		return TG_ERR_INVALID;
@@ -478,7 +478,7 @@ check_text(const struct tpl *t, const char *what, const char *s, int one_line,
 	}
 	for (p = s; (p = strchr(p, '{')) != NULL; p = end + 1) {
 		if ((end = strchr(p, '}')) == NULL ||
-		    value_of(&x, p + 1, (size_t)(end - p - 1)) == NULL) {
+		    ph_lookup(p + 1, (size_t)(end - p - 1)) < 0) {
 			tg_errf(err, errlen, "%s/%s: unknown placeholder in %s",
 			    ev, t->locale, what);
 			return TG_ERR_INVALID;

@@ -17,7 +17,7 @@
 
 #include "core/mask.h"
 
-#if LIBCURL_VERSION_NUM < 0x075500
+#if defined(LIBCURL_VERSION_NUM) && LIBCURL_VERSION_NUM < 0x075500
 #error "libcurl 7.85.0 or later is needed (CURLOPT_PROTOCOLS_STR)"
 #endif
 

@@ -22,6 +22,7 @@
 #include "core/log.h"
 #include "core/mask.h"
 #include "core/util.h"
+#include "crypto/encode.h"
 #include "notify/templates.h"
 #include "store/store_notify.h"
 
@@ -34,6 +35,9 @@
 #define BACKOFF_MAX_S 86400		/* longest wait between attempts */
 
 #define EV_OTP "otp.code"
+#define OTP_AAD "otp.code"		/* what factor.c binds a sealed code to */
+#define CODE_MAX 16
+#define SEALED_B64_MAX 256
 
 struct tg_notify {
 	tg_ctx *ctx;
@@ -44,12 +48,19 @@ struct tg_notify {
 	atomic_int stop;
 };
 
-/* The fields of an outbox payload the texts use.  code is wiped after use. */
+/*
+ * The fields of an outbox payload the texts use.  A one-time code comes
+ * either sealed under a data key (code_sealed, base64url: what the factor
+ * service queues, so the database never holds it in clear) or as "code";
+ * code is wiped after use.
+ */
 struct payload {
 	char locale[16];
 	char reason[64];
 	char src[64];
-	char code[16];
+	char code[CODE_MAX];
+	char code_sealed[SEALED_B64_MAX];
+	int64_t expires_at;		/* otp.code: 0 if not given */
 	char purpose[32];
 	char channel[8];		/* otp.code: "sms" or "email" */
 	char name[256];
@@ -173,6 +184,10 @@ payload_parse(const char *text, struct payload *p)
 	payload_str(o, "reason", p->reason, sizeof(p->reason));
 	payload_str(o, "src", p->src, sizeof(p->src));
 	payload_str(o, "code", p->code, sizeof(p->code));
+	payload_str(o, "code_sealed", p->code_sealed, sizeof(p->code_sealed));
+	if (json_is_integer(json_object_get(o, "expires_at")))
+		p->expires_at = (int64_t)json_integer_value(json_object_get(o,
+		    "expires_at"));
 	payload_str(o, "purpose", p->purpose, sizeof(p->purpose));
 	payload_str(o, "channel", p->channel, sizeof(p->channel));
 	payload_str(o, "name", p->name, sizeof(p->name));
@@ -186,10 +201,37 @@ is_otp(const char *event)
 	return strcmp(event, EV_OTP) == 0;
 }
 
+/* A code past its expiry (the payload's, else created_at + otp.ttl_seconds). */
 static int
-otp_expired(const tg_ctx *ctx, const struct tg_outbox_rec *o, int64_t now)
+otp_expired(const tg_ctx *ctx, const struct tg_outbox_rec *o,
+    const struct payload *p, int64_t now)
 {
+	if (p->expires_at > 0)
+		return now >= p->expires_at;
 	return now - o->created_at > (int64_t)ctx->cfg.otp_ttl_seconds * 1000;
+}
+
+/* Fill p->code from p->code_sealed if the code came sealed.  0 or TG_ERR_*. */
+static int
+payload_open_code(const tg_ctx *ctx, struct payload *p)
+{
+	uint8_t sealed[SEALED_B64_MAX], pt[CODE_MAX];
+	size_t slen = 0, ptlen = 0;
+	int r;
+
+	if (p->code[0] != '\0' || p->code_sealed[0] == '\0')
+		return 0;
+	if ((r = tg_b64url_decode(p->code_sealed, strlen(p->code_sealed),
+	    sealed, sizeof(sealed), &slen)) != 0 ||
+	    (r = tg_keys_open(ctx->keys, OTP_AAD, strlen(OTP_AAD), sealed, slen,
+	    pt, sizeof(pt) - 1, &ptlen)) != 0)
+		goto out;
+	memcpy(p->code, pt, ptlen);
+	p->code[ptlen] = '\0';
+out:
+	sodium_memzero(pt, sizeof(pt));
+	sodium_memzero(sealed, sizeof(sealed));
+	return r;
 }
 
 /* --- routing --- */
@@ -238,7 +280,7 @@ route_one(tg_ctx *ctx, tg_db *db, const struct tg_outbox_rec *o, int64_t now)
 	else if (is_otp(o->event)) {
 		/* A code goes only where it was promised, and only while valid. */
 		(void)payload_parse(o->payload, &p);
-		if (otp_expired(ctx, o, now))
+		if (otp_expired(ctx, o, &p, now))
 			status = "expired";
 		else if (strcmp(p.channel, "email") == 0 && mail &&
 		    c.email[0] != '\0')
@@ -382,7 +424,8 @@ attempt_send(struct attempt *a, tg_db *db)
 	struct tg_tpl_vars v;
 	int r;
 
-	if (payload_parse(d->msg.payload, &a->p) != 0) {
+	/* Without its payload a notice is still worth sending, a code is not. */
+	if (payload_parse(d->msg.payload, &a->p) != 0 && is_otp(d->msg.event)) {
 		a->permanent = 1;
 		snprintf(a->detail, sizeof(a->detail), "malformed payload");
 		return TG_ERR_INVALID;
@@ -393,10 +436,17 @@ attempt_send(struct attempt *a, tg_db *db)
 		    tg_strerror(r));
 		return r;
 	}
-	if (is_otp(d->msg.event) && otp_expired(a->ctx, &d->msg, a->now)) {
+	if (is_otp(d->msg.event) && otp_expired(a->ctx, &d->msg, &a->p, a->now)) {
 		a->permanent = 1;
 		snprintf(a->detail, sizeof(a->detail), "code expired");
 		return TG_ERR_EXPIRED;
+	}
+	if (is_otp(d->msg.event) &&
+	    (r = payload_open_code(a->ctx, &a->p)) != 0) {
+		a->permanent = 1;
+		snprintf(a->detail, sizeof(a->detail), "code cannot be opened: %s",
+		    tg_strerror(r));
+		return r;
 	}
 	memset(&v, 0, sizeof(v));
 	v.login = a->c.login;
@@ -464,7 +514,8 @@ deliver(tg_ctx *ctx, tg_db *db, const struct tg_delivery_rec *d,
 		goto out;			/* not an attempt: the lease runs out */
 	detail_scrub(a->detail, a->p.code);
 	tg_notify_printable(a->detail);
-	aborted = stop != NULL && atomic_load(stop) && r != 0;
+	aborted = stop != NULL && atomic_load(stop) && r == TG_ERR_IO &&
+	    !a->permanent;
 	memset(&res, 0, sizeof(res));
 	res.ok = r == 0;
 	res.detail = a->detail;

@@ -13,6 +13,7 @@
 
 #include <tradeguard/error.h>
 
+#include "core/log.h"
 #include "store/store_notify.h"
 
 #define STATUS_CAP 16
@@ -69,7 +70,11 @@ valid_channel(const char *s)
 	    strcmp(s, "webhook") == 0);
 }
 
-/* Columns id, customer_id, event, payload, created_at from col 0. */
+/*
+ * Columns id, customer_id, event, payload, created_at from col 0.  A
+ * payload too long to read comes back empty (the worker then fails that
+ * one message) rather than blocking every message queued after it.
+ */
 static int
 outbox_row(tg_db *db, sqlite3_stmt *s, struct tg_outbox_rec *o)
 {
@@ -78,8 +83,15 @@ outbox_row(tg_db *db, sqlite3_stmt *s, struct tg_outbox_rec *o)
 	memset(o, 0, sizeof(*o));
 	o->id = sqlite3_column_int64(s, 0);
 	o->customer_id = sqlite3_column_int64(s, 1);
-	if ((r = tg_sq_col_str(db, s, 2, o->event, sizeof(o->event))) != 0 ||
-	    (r = tg_sq_col_str(db, s, 3, o->payload, sizeof(o->payload))) != 0)
+	if ((r = tg_sq_col_str(db, s, 2, o->event, sizeof(o->event))) != 0)
+		return r;
+	if (sqlite3_column_bytes(s, 3) > TG_OUTBOX_PAYLOAD_LEN) {
+		tg_log(TG_LOG_WARN, "notify.payload_too_long", NULL,
+		    "outbox %lld: payload longer than %d bytes",
+		    (long long)o->id, TG_OUTBOX_PAYLOAD_LEN);
+		o->payload[0] = '\0';
+	} else if ((r = tg_sq_col_str(db, s, 3, o->payload,
+	    sizeof(o->payload))) != 0)
 		return r;
 	o->created_at = sqlite3_column_int64(s, 4);
 	return 0;
