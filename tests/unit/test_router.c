@@ -131,7 +131,13 @@ test_404_vs_405(void **state)
 	assert_int_equal(status, 405);
 	assert_null(match("GET", "/nope", &req, &status));
 	assert_int_equal(status, 404);
-	assert_null(match("GET", "/", &req, &status));
+	/* "/" leads to the sign-in page (GET only); "/static/" names no file. */
+	assert_non_null(match("GET", "/", &req, &status));
+	assert_null(match("POST", "/", &req, &status));
+	assert_int_equal(status, 405);
+	assert_null(match("GET", "/static/", &req, &status));
+	assert_int_equal(status, 404);
+	assert_null(match("GET", "/static", &req, &status));
 	assert_int_equal(status, 404);
 	assert_null(match("GET", "", &req, &status));
 	assert_int_equal(status, 404);
