@@ -430,7 +430,6 @@ tg_totp_uri(const char *issuer, const char *account, const uint8_t *secret,
     size_t len, char *out, size_t outlen)
 {
 	struct uri_buf b = { out, outlen, 0, 0 };
-	int r;
 
 	if (out != NULL && outlen > 0)
 		out[0] = '\0';
@@ -446,8 +445,8 @@ tg_totp_uri(const char *issuer, const char *account, const uint8_t *secret,
 	uri_add_pct(&b, account);
 	uri_add_str(&b, "?secret=");
 	if (!b.full) {
-		if ((r = tg_base32_encode(secret, len, b.p + b.len,
-		    b.cap - b.len)) != 0)
+		if (tg_base32_encode(secret, len, b.p + b.len,
+		    b.cap - b.len) != 0)
 			b.full = 1;
 		else
 			b.len += tg_base32_encoded_len(len);

@@ -126,8 +126,8 @@ tg_enrol_device(tg_ctx *ctx, const struct tg_actor *who,
 	if ((r = tg_stepup_require(ctx, si, "device.bind")) != 0)
 		return r;
 	memset(&f, 0, sizeof(f));
-	if ((r = tg_devkey_parse(key, keylen, f.public_key, sizeof(f.public_key),
-	    &f.public_key_len, &f.alg)) != 0)
+	if (tg_devkey_parse(key, keylen, f.public_key, sizeof(f.public_key),
+	    &f.public_key_len, &f.alg) != 0)
 		return TG_ERR_INVALID;
 	/* Proof of possession: the new key signs this session's challenge. */
 	if ((r = tg_factor_take_challenge(ctx, db, c->id, si->rec.id_hash,
@@ -136,8 +136,8 @@ tg_enrol_device(tg_ctx *ctx, const struct tg_actor *who,
 	if ((r = tg_devkey_challenge_msg(ch.challenge, CHALLENGE_BYTES,
 	    "device.register", msg, sizeof(msg), &msglen)) != 0)
 		return r;
-	if ((r = tg_devkey_verify(f.public_key, f.public_key_len, msg, msglen,
-	    sig, siglen)) != 0)
+	if (tg_devkey_verify(f.public_key, f.public_key_len, msg, msglen,
+	    sig, siglen) != 0)
 		return TG_ERR_AUTH;
 	f.customer_id = c->id;
 	f.type = TG_FACTOR_DEVICE;
@@ -244,8 +244,8 @@ tg_enrol_webauthn(tg_ctx *ctx, const struct tg_actor *who,
 	if ((r = tg_factor_take_challenge(ctx, db, c->id, si->rec.id_hash,
 	    "webauthn.register", &ch)) != 0)
 		return r == TG_ERR_NOT_FOUND || r == TG_ERR_EXPIRED ? TG_ERR_AUTH : r;
-	if ((r = tg_webauthn_register(&pol, ch.challenge, CHALLENGE_BYTES,
-	    client_data, cdlen, att_obj, aolen, &cred)) != 0)
+	if (tg_webauthn_register(&pol, ch.challenge, CHALLENGE_BYTES,
+	    client_data, cdlen, att_obj, aolen, &cred) != 0)
 		return TG_ERR_AUTH;
 	memset(&f, 0, sizeof(f));
 	f.customer_id = c->id;

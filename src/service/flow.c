@@ -84,6 +84,9 @@ flow_complete(tg_ctx *ctx, tg_db *db, const struct tg_actor *who,
 
 	snprintf(actor, sizeof(actor), "customer:%s", c->login);
 	self.actor = actor;
+	/* Unlock and reset need two kinds, so they always complete on an existing flow. */
+	if (purpose != TG_FLOW_LOGIN && fl == NULL)
+		return TG_ERR_INTERNAL;
 	switch (purpose) {
 	case TG_FLOW_LOGIN:
 		if (fl != NULL && (r = tg_db_flow_delete(db, fl->id_hash)) != 0)
