@@ -4,7 +4,9 @@
  * A working installation in one directory: tradeguard.ini (the commented
  * sample with paths relative to DIR), keys/, tls/cert.pem + key.pem
  * (self-signed), the migrated store; with --demo also a customer "demo"
- * whose password is written to DIR/demo-login.json.
+ * whose password is written to DIR/demo-login.json and whose recovery codes
+ * (its second factor: the login needs two kinds, AUTH-01) to
+ * DIR/demo-recovery.txt.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,6 +30,7 @@
 #include "crypto/keys.h"
 #include "crypto/tlscert.h"
 #include "service/customer.h"
+#include "service/enrol.h"
 #include "store/store.h"
 
 #define INIT_CERT_DAYS 397
@@ -47,10 +50,10 @@ init_usage(FILE *f)
 	    "[--demo]\n"
 	    "  Create DIR (mode 0700) with tradeguard.ini, keys/, tls/ and the "
 	    "store.\n"
-	    "  --demo  also create the customer \"demo\" and allow password-only "
-	    "login\n"
-	    "          (auth.min_factor_kinds = 1: development only, not "
-	    "AUTH-01 compliant)\n");
+	    "  --demo  also create the customer \"demo\" with a password "
+	    "(demo-login.json)\n"
+	    "          and ten recovery codes as its second factor "
+	    "(demo-recovery.txt)\n");
 }
 
 /* path = dir "/" name, bounded. */
@@ -123,6 +126,15 @@ init_dns_name(const char *h)
 	return i > 0 && h[0] != '-' && h[0] != '.';
 }
 
+/* "https://localhost:PORT" for the port of listen (default 8443). */
+static void
+init_localhost_origin(const char *listen, char *out, size_t len)
+{
+	const char *port = strrchr(listen, ':');
+
+	snprintf(out, len, "https://localhost%s", port != NULL ? port : ":8443");
+}
+
 /*
  * Subject alternative names: localhost and 127.0.0.1, plus the listen host
  * when it is a specific address or another host name.
@@ -145,44 +157,6 @@ init_san(const char *host, char *san, size_t len)
 	return (n < 0 || (size_t)n >= len) ? TG_ERR_INVALID : 0;
 }
 
-/*
- * The commented sample with cfg's values; with demo, a warning right above
- * the uncommented min_factor_kinds line too.
- */
-static int
-init_sample(FILE *f, const struct tg_config *cfg, int demo)
-{
-	static const char key[] = "min_factor_kinds = ";
-	char *text = NULL, *line, *nl;
-	size_t len = 0;
-	FILE *mem;
-	int r;
-
-	if (!demo)
-		return tg_config_write_sample(f, cfg);
-	if ((mem = open_memstream(&text, &len)) == NULL)
-		return TG_ERR_NOMEM;
-	r = tg_config_write_sample(mem, cfg);
-	if (fclose(mem) != 0 && r == 0)
-		r = TG_ERR_NOMEM;
-	if (r != 0)
-		goto out;
-	for (line = text; *line != '\0'; line = nl + 1) {
-		if (strncmp(line, key, sizeof(key) - 1) == 0)
-			fprintf(f, "# DEMO: password-only login.  NOT AUTH-01 "
-			    "compliant; set 2 before real use.\n");
-		if ((nl = strchr(line, '\n')) == NULL) {
-			fputs(line, f);
-			break;
-		}
-		fwrite(line, 1, (size_t)(nl - line + 1), f);
-	}
-	r = ferror(f) ? TG_ERR_IO : 0;
-out:
-	free(text);
-	return r;
-}
-
 /* Write the configuration to tmp, check that it loads, move it to path. */
 static int
 init_write_config(const struct init_opts *o, const char *path,
@@ -203,8 +177,9 @@ init_write_config(const struct init_opts *o, const char *path,
 	    "tls/cert.pem");
 	snprintf(cfg.tls_private_key, sizeof(cfg.tls_private_key),
 	    "tls/key.pem");
-	if (o->demo)
-		cfg.min_factor_kinds = 1;
+	/* Passkeys belong to https://localhost:PORT, the name browsers call secure. */
+	init_localhost_origin(cfg.listen, cfg.webauthn_origins,
+	    sizeof(cfg.webauthn_origins));
 
 	if ((r = init_join(tmp, sizeof(tmp), o->dir, ".tradeguard.ini.tmp")) != 0)
 		goto out;
@@ -217,18 +192,8 @@ init_write_config(const struct init_opts *o, const char *path,
 	fd = -1;
 	fprintf(f, "# TradeGuard configuration, written by `tradeguard init`.\n"
 	    "# Relative paths are relative to this file's directory.\n");
-	if (o->demo)
-		fprintf(f, "#\n"
-		    "# DEMO SETTING: [auth] min_factor_kinds = 1 below lets a "
-		    "customer log in\n"
-		    "# with a password alone.  That does NOT meet AUTH-01 (two "
-		    "of three factor\n"
-		    "# kinds).  It is only here because second factors are not "
-		    "available yet;\n"
-		    "# set it back to 2 (or delete the line) before any real "
-		    "use.\n");
 	fprintf(f, "\n");
-	if ((r = init_sample(f, &cfg, o->demo)) != 0)
+	if ((r = tg_config_write_sample(f, &cfg)) != 0)
 		goto out;
 	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
 		r = TG_ERR_IO;
@@ -342,11 +307,34 @@ init_url_host(const char *listen, char *out, size_t len)
 		snprintf(out, len, "%s", listen);
 }
 
+/* The demo's recovery codes, one a line, mode 0600. */
+static int
+init_write_codes(const char *path,
+    char codes[TG_RECOVERY_CODES][TG_RECOVERY_CODE_LEN + 1])
+{
+	FILE *f = NULL;
+	int fd, i, r = 0;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0600)) < 0 || (f = fdopen(fd, "w")) == NULL) {
+		cli_error("cannot write %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return TG_ERR_IO;
+	}
+	for (i = 0; i < TG_RECOVERY_CODES; i++)
+		fprintf(f, "%s\n", codes[i]);
+	if (fclose(f) != 0)
+		r = TG_ERR_IO;
+	return r;
+}
+
 static int
 init_demo(const struct init_opts *o, const char *ini, const char *listen)
 {
 	uint8_t rnd[INIT_DEMO_PW_RANDOM];
 	char pw[64], why[256], actor[160], path[TG_PATH_MAX], url[300];
+	char rpath[TG_PATH_MAX], codes[TG_RECOVERY_CODES][TG_RECOVERY_CODE_LEN + 1];
 	struct tg_customer c;
 	struct tg_actor who;
 	struct cli_env env = { ini };
@@ -383,11 +371,22 @@ init_demo(const struct init_opts *o, const char *ini, const char *listen)
 	if ((r = init_join(path, sizeof(path), o->dir, "demo-login.json")) != 0 ||
 	    (r = init_write_login(path, INIT_DEMO_LOGIN, pw)) != 0)
 		goto out;
+	/* The second factor of the demo: recovery codes (possession of the sheet). */
+	if ((r = tg_enrol_recovery_issue(ctx, &who, &c, codes)) != 0) {
+		cli_error("issuing recovery codes: %s", tg_strerror(r));
+		goto out;
+	}
+	if ((r = init_join(rpath, sizeof(rpath), o->dir, "demo-recovery.txt")) != 0 ||
+	    (r = init_write_codes(rpath, codes)) != 0)
+		goto out;
 	init_url_host(listen, url, sizeof(url));
 	printf("  created    customer \"%s\" (demo@example.com, "
 	    "0912345678, zh-TW)\n", INIT_DEMO_LOGIN);
-	printf("  created    %s (mode 0600)\n\n", path);
-	printf("Demo login:    %s\nDemo password: %s\n\n", INIT_DEMO_LOGIN, pw);
+	printf("  created    %s (mode 0600)\n", path);
+	printf("  created    %s (10 recovery codes, mode 0600)\n\n", rpath);
+	printf("Demo login:    %s\nDemo password: %s\n", INIT_DEMO_LOGIN, pw);
+	printf("Second factor: a recovery code, e.g. %s (each works once)\n\n",
+	    codes[0]);
 	printf("Start the server:\n  tradeguardd --config %s\n", ini);
 	printf("Log in:\n  curl --cacert %s/tls/cert.pem https://%s/v1/auth/login "
 	    "-H 'Content-Type: application/json' -d @%s\n", o->dir, url, path);
@@ -395,6 +394,7 @@ init_demo(const struct init_opts *o, const char *ini, const char *listen)
 out:
 	OPENSSL_cleanse(pw, sizeof(pw));
 	OPENSSL_cleanse(rnd, sizeof(rnd));
+	OPENSSL_cleanse(codes, sizeof(codes));
 	tg_ctx_free(ctx);
 	return r;
 }

@@ -188,24 +188,18 @@ out:
 	return r;
 }
 
-int
-tg_enrol_recovery(tg_ctx *ctx, const struct tg_actor *who,
-    const struct tg_session_info *si,
+/* Generate, store (hashed) and audit a new set of recovery codes for c. */
+static int
+recovery_generate(tg_ctx *ctx, tg_db *db, const struct tg_actor *who,
+    const struct tg_customer *c, const char *type,
     char codes[TG_RECOVERY_CODES][TG_RECOVERY_CODE_LEN + 1])
 {
 	static const char alphabet[] = "abcdefghjkmnpqrstuvwxyz23456789";
-	tg_db *db = tg_store_db(ctx->store);
-	const struct tg_customer *c = &si->customer;
 	uint8_t hashes[TG_RECOVERY_CODES][32], id[8];
 	char plain[TG_RECOVERY_CODE_LEN];
 	int64_t now = tg_clock_now_ms(&ctx->clock);
-	int i, k, n, r;
+	int i, k, n, r = 0;
 
-	memset(codes, 0, TG_RECOVERY_CODES * (TG_RECOVERY_CODE_LEN + 1));
-	if (db == NULL)
-		return TG_ERR_STORE;
-	if ((r = tg_stepup_require(ctx, si, "recovery.regenerate")) != 0)
-		return r;
 	for (k = 0; k < 8; k++)
 		id[k] = (uint8_t)((uint64_t)c->id >> (8 * k));
 	for (i = 0; i < TG_RECOVERY_CODES; i++) {
@@ -217,6 +211,7 @@ tg_enrol_recovery(tg_ctx *ctx, const struct tg_actor *who,
 			codes[i][k] = alphabet[randombytes_uniform(sizeof(alphabet) - 1)];
 			plain[n++] = codes[i][k];
 		}
+		codes[i][TG_RECOVERY_CODE_LEN] = '\0';
 		plain[n] = '\0';
 		if ((r = tg_factor_code_hash(ctx, "recovery:v1", id, sizeof(id),
 		    plain, hashes[i])) != 0)
@@ -226,7 +221,7 @@ tg_enrol_recovery(tg_ctx *ctx, const struct tg_actor *who,
 		goto out;
 	if ((r = tg_db_recovery_replace(db, c->id,
 	    (const uint8_t (*)[32])hashes, TG_RECOVERY_CODES, now)) != 0 ||
-	    (r = enrol_audit(ctx, db, who, c, "recovery.generated",
+	    (r = enrol_audit(ctx, db, who, c, type,
 	    json_pack("{s:i}", "count", TG_RECOVERY_CODES))) != 0 ||
 	    (r = tg_db_commit(db)) != 0)
 		tg_db_rollback(db);
@@ -236,6 +231,36 @@ out:
 	if (r != 0)
 		sodium_memzero(codes, TG_RECOVERY_CODES * (TG_RECOVERY_CODE_LEN + 1));
 	return r;
+}
+
+int
+tg_enrol_recovery(tg_ctx *ctx, const struct tg_actor *who,
+    const struct tg_session_info *si,
+    char codes[TG_RECOVERY_CODES][TG_RECOVERY_CODE_LEN + 1])
+{
+	tg_db *db = tg_store_db(ctx->store);
+	int r;
+
+	memset(codes, 0, TG_RECOVERY_CODES * (TG_RECOVERY_CODE_LEN + 1));
+	if (db == NULL)
+		return TG_ERR_STORE;
+	if ((r = tg_stepup_require(ctx, si, "recovery.regenerate")) != 0)
+		return r;
+	return recovery_generate(ctx, db, who, &si->customer,
+	    "recovery.generated", codes);
+}
+
+int
+tg_enrol_recovery_issue(tg_ctx *ctx, const struct tg_actor *who,
+    const struct tg_customer *c,
+    char codes[TG_RECOVERY_CODES][TG_RECOVERY_CODE_LEN + 1])
+{
+	tg_db *db = tg_store_db(ctx->store);
+
+	memset(codes, 0, TG_RECOVERY_CODES * (TG_RECOVERY_CODE_LEN + 1));
+	if (db == NULL)
+		return TG_ERR_STORE;
+	return recovery_generate(ctx, db, who, c, "recovery.issued", codes);
 }
 
 static int

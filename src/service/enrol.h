@@ -43,6 +43,17 @@ int tg_enrol_recovery(tg_ctx *ctx, const struct tg_actor *who,
     char codes[TG_RECOVERY_CODES][TG_RECOVERY_CODE_LEN + 1])
     __attribute__((warn_unused_result));
 
+/*
+ * Issue recovery codes for c on an operator's behalf (account opening, a
+ * customer who lost every device, the demo): no step-up — the operator's
+ * own identification procedure stands in for it — and audited as
+ * "recovery.issued" with the operator as actor.
+ */
+int tg_enrol_recovery_issue(tg_ctx *ctx, const struct tg_actor *who,
+    const struct tg_customer *c,
+    char codes[TG_RECOVERY_CODES][TG_RECOVERY_CODE_LEN + 1])
+    __attribute__((warn_unused_result));
+
 /* The customer's factors as JSON (no secrets or keys). */
 json_t *tg_enrol_list(tg_ctx *ctx, const struct tg_session_info *si);
 

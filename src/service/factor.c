@@ -123,12 +123,32 @@ verify_recovery(tg_ctx *ctx, tg_db *db, struct factor_job *j)
 	return 0;
 }
 
+/* The password as a later step of a flow (after a passkey, say). */
+static int
+verify_password(tg_ctx *ctx, struct factor_job *j)
+{
+	int r;
+
+	if (j->p->code == NULL)
+		return TG_ERR_INVALID;
+	atomic_fetch_add(&ctx->metrics.password_verify, 1);
+	r = tg_pwhash_verify(ctx->keys, j->c->pw_hash, j->p->code,
+	    strlen(j->p->code));
+	if (r != 0)
+		return TG_ERR_AUTH;
+	j->kinds = TG_KIND_KNOWLEDGE;
+	snprintf(j->label, sizeof(j->label), "password");
+	return 0;
+}
+
 static int
 factor_dispatch(tg_ctx *ctx, tg_db *db, void *arg)
 {
 	struct factor_job *j = arg;
 
 	switch (j->p->type) {
+	case TG_PROOF_PASSWORD:
+		return verify_password(ctx, j);
 	case TG_PROOF_SMS:
 		return verify_code(ctx, db, j, "sms");
 	case TG_PROOF_EMAIL:
@@ -143,6 +163,21 @@ factor_dispatch(tg_ctx *ctx, tg_db *db, void *arg)
 		return tg_factor_verify_webauthn(ctx, db, j);
 	}
 	return TG_ERR_INVALID;
+}
+
+/* Equal-cost work when a locked account presents a password. */
+static void
+factor_blocked(tg_ctx *ctx, void *arg)
+{
+	struct factor_job *j = arg;
+	int r;
+
+	if (j->p->code == NULL)
+		return;
+	r = tg_pwhash_verify(ctx->keys, ctx->dummy_hash, j->p->code,
+	    strlen(j->p->code));
+	(void)r;
+	atomic_fetch_add(&ctx->metrics.password_dummy_verify, 1);
 }
 
 int
@@ -161,7 +196,8 @@ tg_factor_check(tg_ctx *ctx, tg_db *db, const struct tg_actor *who,
 	*kinds = 0;
 	label[0] = '\0';
 	if ((r = tg_login_guard(ctx, db, who, c, tg_proof_name(p->type),
-	    purpose, factor_dispatch, NULL, &j)) != 0)
+	    purpose, factor_dispatch, p->type == TG_PROOF_PASSWORD ?
+	    factor_blocked : NULL, &j)) != 0)
 		return r;
 	*kinds = j.kinds;
 	snprintf(label, labellen, "%s", j.label);

@@ -15,13 +15,13 @@
 #include "service/session.h"
 
 static const char *const proof_names[] = {
-	"totp", "sms", "email", "recovery", "device", "webauthn",
+	"totp", "sms", "email", "recovery", "device", "webauthn", "password",
 };
 
 const char *
 tg_proof_name(enum tg_proof_type t)
 {
-	return (unsigned)t < 6 ? proof_names[t] : "unknown";
+	return (unsigned)t < 7 ? proof_names[t] : "unknown";
 }
 
 int
@@ -29,7 +29,7 @@ tg_proof_parse(const char *s, enum tg_proof_type *out)
 {
 	unsigned i;
 
-	for (i = 0; i < 6; i++) {
+	for (i = 0; i < 7; i++) {
 		if (strcmp(s, proof_names[i]) == 0) {
 			*out = (enum tg_proof_type)i;
 			return 0;
@@ -141,6 +141,7 @@ tg_flow_advance(tg_ctx *ctx, tg_db *db, const struct tg_actor *who,
 	int r;
 
 	res->customer = *c;
+	res->purpose = (int)purpose;
 	res->kinds = kinds | (fl != NULL ? fl->rec.kinds : 0);
 	snprintf(res->factors, sizeof(res->factors), "%s",
 	    fl != NULL ? fl->x.factors : "");
@@ -291,6 +292,8 @@ tg_flow_verify(tg_ctx *ctx, const struct tg_actor *who, const char *token,
 	if (fl.purpose == TG_FLOW_RESET &&
 	    tg_policy_complete(fl.purpose, fl.rec.kinds, 0))
 		return TG_ERR_INVALID;	/* already verified: set the password */
+	if (p->type == TG_PROOF_PASSWORD && fl.purpose != TG_FLOW_LOGIN)
+		return TG_ERR_INVALID;	/* the password cannot recover itself */
 	if ((r = tg_factor_check(ctx, db, who, &fl.customer, fl.id_hash,
 	    fl.x.purpose, p, &kinds, label, sizeof(label))) != 0)
 		return r;
@@ -298,7 +301,8 @@ tg_flow_verify(tg_ctx *ctx, const struct tg_actor *who, const char *token,
 	if (tg_factor_in_list(fl.x.factors, label))
 		kinds = 0;
 	res->pw_change_recommended = fl.purpose == TG_FLOW_LOGIN &&
-	    tg_factor_in_list(fl.x.factors, "password") &&
+	    (tg_factor_in_list(fl.x.factors, "password") ||
+	    p->type == TG_PROOF_PASSWORD) &&
 	    tg_login_password_old(ctx, &fl.customer);
 	/* Unlock flows may run on a locked account; others need it usable. */
 	if (fl.purpose != TG_FLOW_UNLOCK && fl.customer.locked)
@@ -393,7 +397,6 @@ tg_flow_reset_password(tg_ctx *ctx, const struct tg_actor *who,
 
 struct avail {
 	json_t *a;
-	const char *used;
 	int totp, device, webauthn;
 };
 
@@ -411,29 +414,55 @@ avail_one(const struct tg_factor *f, void *arg)
 	return 0;
 }
 
+/* 1 if a label of this family ("webauthn" matches "webauthn:7") was used. */
+static int
+family_used(const char *used, const char *family)
+{
+	size_t n = strlen(family);
+	const char *p = used;
+
+	while (p != NULL && *p != '\0') {
+		if (strncmp(p, family, n) == 0 && (p[n] == ':' || p[n] == ',' ||
+		    p[n] == '\0'))
+			return 1;
+		p = strchr(p, ',');
+		if (p != NULL)
+			p++;
+	}
+	return 0;
+}
+
 json_t *
 tg_flow_available(tg_ctx *ctx, tg_db *db, const struct tg_customer *c,
-    const char *used)
+    const char *used, unsigned kinds, enum tg_flow_purpose purpose)
 {
-	struct avail v = { json_array(), used, 0, 0, 0 };
+	struct avail v = { json_array(), 0, 0, 0 };
+	int need_p = !(kinds & TG_KIND_POSSESSION);
 	int n = 0;
 
 	if (tg_db_factor_foreach(db, c->id, -1, 1, avail_one, &v) != 0)
 		return v.a;
-	if (v.webauthn)
+	/* A passkey may add possession and inherence. */
+	if (v.webauthn && !family_used(used, "webauthn") &&
+	    (need_p || !(kinds & TG_KIND_INHERENCE)))
 		json_array_append_new(v.a, json_string("webauthn"));
-	if (v.device)
+	if (purpose == TG_FLOW_LOGIN && !(kinds & TG_KIND_KNOWLEDGE) &&
+	    !family_used(used, "password"))
+		json_array_append_new(v.a, json_string("password"));
+	if (!need_p)
+		return v.a;
+	if (v.device && !family_used(used, "device"))
 		json_array_append_new(v.a, json_string("device"));
-	if (v.totp)
+	if (v.totp && !family_used(used, "totp"))
 		json_array_append_new(v.a, json_string("totp"));
 	if (c->phone[0] != '\0' && ctx->cfg.notify_webhook_url[0] != '\0' &&
-	    !tg_factor_in_list(used, "sms"))
+	    !family_used(used, "sms"))
 		json_array_append_new(v.a, json_string("sms"));
 	if (c->email[0] != '\0' && ctx->cfg.notify_smtp_url[0] != '\0' &&
-	    !tg_factor_in_list(used, "email"))
+	    !family_used(used, "email"))
 		json_array_append_new(v.a, json_string("email"));
 	if (tg_db_recovery_count(db, c->id, 1, &n) == 0 && n > 0 &&
-	    !tg_factor_in_list(used, "recovery"))
+	    !family_used(used, "recovery"))
 		json_array_append_new(v.a, json_string("recovery"));
 	return v.a;
 }

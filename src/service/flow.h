@@ -28,12 +28,12 @@ struct tg_flow_state {
 /* A proof of one factor, as presented. */
 enum tg_proof_type {
 	TG_PROOF_TOTP, TG_PROOF_SMS, TG_PROOF_EMAIL, TG_PROOF_RECOVERY,
-	TG_PROOF_DEVICE, TG_PROOF_WEBAUTHN,
+	TG_PROOF_DEVICE, TG_PROOF_WEBAUTHN, TG_PROOF_PASSWORD,
 };
 
 struct tg_proof {
 	enum tg_proof_type type;
-	const char *code;		/* TOTP, SMS, email, recovery */
+	const char *code;		/* TOTP, SMS, email, recovery; the password */
 	int64_t factor_id;		/* device */
 	const uint8_t *sig;		/* device, WebAuthn */
 	size_t sig_len;
@@ -93,8 +93,13 @@ int tg_flow_reset_password(tg_ctx *ctx, const struct tg_actor *who,
     const char *token, const char *pw, size_t pwlen, const char **reason)
     __attribute__((warn_unused_result));
 
-/* The factor families the customer can still use on this flow (JSON array of names). */
+/*
+ * The factors that can still add a kind to this flow (JSON array of names):
+ * not used yet on it, and proving a kind not yet verified (kinds) — a
+ * passkey counts for inherence, so it stays on offer while inherence is
+ * missing.  purpose: the password is never offered to unlock or reset.
+ */
 json_t *tg_flow_available(tg_ctx *ctx, tg_db *db, const struct tg_customer *c,
-    const char *used);
+    const char *used, unsigned kinds, enum tg_flow_purpose purpose);
 
 #endif

@@ -25,6 +25,7 @@ struct tg_login_result {
 	int64_t idle_expires_at;		/* sessions only */
 	struct tg_customer customer;
 	char factors[256];			/* factor labels verified on the flow */
+	int purpose;				/* enum tg_flow_purpose */
 };
 
 /*

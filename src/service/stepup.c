@@ -26,6 +26,7 @@ tg_stepup_verify(tg_ctx *ctx, const struct tg_actor *who,
 {
 	tg_db *db = tg_store_db(ctx->store);
 	struct tg_audit_event ev;
+	struct tg_session_extra x;
 	char label[64], subject[TG_LOGIN_MAX + 16];
 	unsigned kinds = 0;
 	int64_t now;
@@ -34,9 +35,16 @@ tg_stepup_verify(tg_ctx *ctx, const struct tg_actor *who,
 	*until = 0;
 	if (db == NULL)
 		return TG_ERR_STORE;
+	if (p->type == TG_PROOF_PASSWORD)
+		return TG_ERR_POLICY;	/* used at every login: never a step-up */
 	if ((r = tg_factor_check(ctx, db, who, &si->customer, si->rec.id_hash,
 	    "stepup", p, &kinds, label, sizeof(label))) != 0)
 		return r;
+	if ((r = tg_db_session_get_extra(db, si->rec.id_hash, &x)) != 0)
+		return r;
+	/* Valid, but it proves nothing new: AUTH-06 wants another factor. */
+	if (tg_factor_in_list(x.factors, label))
+		return TG_ERR_POLICY;
 	now = tg_clock_now_ms(&ctx->clock);
 	snprintf(subject, sizeof(subject), "customer:%s", si->customer.login);
 	ev.type = "stepup.verified";

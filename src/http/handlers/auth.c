@@ -84,7 +84,8 @@ auth_available(struct tg_req *req, const struct tg_login_result *res)
 		return NULL;
 	if (res->customer.id == 0)	/* decoy flow for an unknown login */
 		return json_pack("[s,s]", "sms", "email");
-	return tg_flow_available(req->ctx, db, &res->customer, res->factors);
+	return tg_flow_available(req->ctx, db, &res->customer, res->factors,
+	    res->kinds, (enum tg_flow_purpose)res->purpose);
 }
 
 static void

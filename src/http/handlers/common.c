@@ -194,10 +194,13 @@ tg_h_proof(const struct tg_req *req, struct tg_resp *resp, json_t *body,
 		return -1;
 	if (tg_proof_parse(factor, &pb->p.type) != 0) {
 		tg_resp_problem(resp, req, TG_P_BAD_REQUEST,
-		    "factor must be totp, sms, email, recovery, device or webauthn");
+		    "factor must be password, totp, sms, email, recovery, device or webauthn");
 		return -1;
 	}
 	switch (pb->p.type) {
+	case TG_PROOF_PASSWORD:
+		pb->p.code = tg_h_str(req, resp, body, "password", 1);
+		return pb->p.code != NULL ? 0 : -1;
 	case TG_PROOF_TOTP:
 	case TG_PROOF_SMS:
 	case TG_PROOF_EMAIL:

@@ -42,4 +42,6 @@ tg_h_session_delete(struct tg_req *req, struct tg_resp *resp)
 	resp->status = 204;
 	tg_resp_header(resp, "Set-Cookie", TG_SESSION_COOKIE
 	    "=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Strict");
+	tg_resp_header(resp, "Set-Cookie", TG_CSRF_COOKIE
+	    "=; Path=/; Max-Age=0; Secure; SameSite=Strict");
 }

@@ -92,6 +92,9 @@ tg_h_stepup_verify(struct tg_req *req, struct tg_resp *resp)
 		    "verified", "stepup_until", until_s));
 	} else if (r == TG_ERR_AUTH)
 		tg_resp_problem(resp, req, TG_P_VERIFY_FAILED, NULL);
+	else if (r == TG_ERR_POLICY)
+		tg_resp_problem(resp, req, TG_P_STEPUP_REQUIRED,
+		    "use a factor other than those used at login");
 	else
 		tg_h_error(req, resp, r);
 out:
