@@ -34,14 +34,15 @@ demo: build
 
 run: deps demo
 	@echo "TradeGuard listens on https://$(LISTEN)/ (self-signed certificate: $(DEMO_DIR)/tls/cert.pem)"
+	@echo "Sign in with a browser at https://localhost:$(lastword $(subst :, ,$(LISTEN)))/ (passkeys need the name localhost)"
 	@echo "Log in:  curl --cacert $(DEMO_DIR)/tls/cert.pem https://$(LISTEN)/v1/auth/login -H 'Content-Type: application/json' -d @$(DEMO_DIR)/demo-login.json"
 	exec $(BUILD)/bin/tradeguardd --config $(DEMO_DIR)/tradeguard.ini
 
 # The whole suite: unit + black-box tests, again under ASan+UBSan, the
 # source scan and a short fuzz run.  CI calls this (.ci/run).
 check: test-deps
-	$(MAKE) unit integration BUILD_DIR=$(CHECK_BUILD) SAN=OFF
-	$(MAKE) unit integration BUILD_DIR=$(ASAN_BUILD) SAN=ON
+	$(MAKE) unit integration e2e BUILD_DIR=$(CHECK_BUILD) SAN=OFF
+	$(MAKE) unit integration e2e BUILD_DIR=$(ASAN_BUILD) SAN=ON
 	$(MAKE) scan
 	$(MAKE) fuzz-smoke
 	@echo "make check: all stages passed"
@@ -75,3 +76,11 @@ bench: build
 
 clean:
 	rm -rf $(BUILD) $(CHECK_BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+
+# Browser tests of the sign-in and account pages: headless Chromium driven by
+# playwright-core (tests/e2e; packages from `make test-deps`).  Missing
+# Chromium or Node packages fail here instead of skipping.
+.PHONY: e2e
+e2e: $(BUILD_DIR)/.configured
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+	TG_E2E_REQUIRED=1 TG_BIN=$(abspath $(BUILD_DIR))/bin $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e
