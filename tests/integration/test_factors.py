@@ -1303,12 +1303,14 @@ def flip_code(code):
 
 
 def test_stepup_with_login_factor_does_not_count(tg):
-    """AUTH-06: after password + SMS at login, an SMS step-up verifies but
-    does not allow a sensitive action (not a different factor); an email
-    step-up does."""
+    """AUTH-06: after password + SMS at login, an SMS step-up is refused at
+    once (TG-AUTH-004: not a different factor) and allows no sensitive
+    action; an email step-up does."""
     c = new_customer(tg)
     token = login_with_code(tg, c, "sms")
-    stepup(tg, token, c, "sms")
+    code = stepup_code(tg, token, c, "sms")
+    assert_problem(tg.post("/v1/session/step-up", token=token,
+                           json={"factor": "sms", "code": code}), *STEPUP_REQUIRED)
     for path in ("/v1/account/totp", "/v1/account/recovery-codes",
                  "/v1/account/devices/challenge", "/v1/account/webauthn/options"):
         assert_problem(tg.post(path, token=token), *STEPUP_REQUIRED)
