@@ -255,10 +255,12 @@ await step('step-up refused with the login factor', async () => {
   await shot('04-step-up-dialog');
   await page.click('#su-choices button[data-factor="email"]');
   await enterSentCode('su-', 'email');
-  // Verified, but email was the login's own factor: the action still refuses.
+  // Email was the login's own factor: refused at once, the dialog asks for another.
+  await visible('#su-msg');
+  check((await text('#su-msg')).includes('請改用登入時未使用的驗證方式'), 'asks for another factor');
+  check(await page.locator('#stepup').isVisible(), 'dialog stays open');
+  await page.click('#su-cancel');
   await page.locator('#stepup').waitFor({ state: 'hidden' });
-  await visible('#msg');
-  check((await text('#msg')).includes('請改用登入時未使用的驗證方式'), 'asks for another factor');
   check(await page.locator('#factor-rows tr[data-type="webauthn"]').count() === 0, 'no passkey yet');
 });
 

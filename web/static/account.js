@@ -221,6 +221,12 @@ function suVerified() {
   suFinish(true);
 }
 
+// A factor used at login cannot step up (AUTH-06): say so, let another be chosen.
+function suError(err) {
+  if (err instanceof ApiError && err.code === 'TG-AUTH-004') showMsg($('su-msg'), 'su.other');
+  else showError($('su-msg'), err);
+}
+
 function initStepUp() {
   const dlg = $('stepup');
   dlg.addEventListener('close', () => {
@@ -257,7 +263,7 @@ function initStepUp() {
         suVerified();
       } catch (err) {
         $('su-code').value = '';
-        showError($('su-msg'), err);
+        suError(err);
       }
     });
   });
@@ -271,7 +277,7 @@ function initStepUp() {
         await api('POST', '/v1/session/step-up', { factor: 'webauthn', credential });
         suVerified();
       } catch (err) {
-        showError($('su-msg'), err);
+        suError(err);
       }
     });
   });
