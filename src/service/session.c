@@ -46,13 +46,6 @@ tg_session_token_new(const tg_ctx *ctx, char token[TG_TOKEN_LEN + 1],
 	return r;
 }
 
-int
-tg_kinds_count(unsigned kinds)
-{
-	return __builtin_popcount(kinds & (TG_KIND_KNOWLEDGE |
-	    TG_KIND_POSSESSION | TG_KIND_INHERENCE));
-}
-
 json_t *
 tg_kinds_json(unsigned kinds)
 {

@@ -63,7 +63,5 @@ int tg_session_purge(tg_ctx *ctx) __attribute__((warn_unused_result));
 
 /* "knowledge", ... as a JSON array. */
 json_t *tg_kinds_json(unsigned kinds);
-/* Number of distinct kinds in a bit set. */
-int tg_kinds_count(unsigned kinds);
 
 #endif
