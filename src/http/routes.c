@@ -19,6 +19,7 @@ const struct tg_route tg_routes[] = {
 	{ "POST", "/v1/session/step-up", tg_h_stepup_verify, TG_ROUTE_OFFLOAD },
 	{ "DELETE", "/v1/session", tg_h_session_delete, 0 },
 	{ "POST", "/v1/account/password", tg_h_account_password, TG_ROUTE_OFFLOAD },
+	{ "POST", "/v1/account/contact", tg_h_account_contact, TG_ROUTE_OFFLOAD },
 	{ "GET", "/v1/account/factors", tg_h_factors_list, TG_ROUTE_OFFLOAD },
 	{ "DELETE", "/v1/account/factors/{id}", tg_h_factor_delete, TG_ROUTE_OFFLOAD },
 	{ "POST", "/v1/account/factors/{id}/name", tg_h_factor_rename, TG_ROUTE_OFFLOAD },

@@ -1,6 +1,7 @@
 #include "service/customer.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <tradeguard/error.h>
@@ -8,7 +9,9 @@
 #include "core/pwpolicy.h"
 #include "service/account.h"
 #include "service/login.h"
+#include "core/mask.h"
 #include "service/session.h"
+#include "service/stepup.h"
 
 static int
 valid_login(const char *s)
@@ -309,4 +312,71 @@ tg_customer_delete(tg_ctx *ctx, const struct tg_actor *who, const char *login,
 {
 	return customer_change(ctx, who, login, "customer.deleted", reason, 1,
 	    apply_delete, NULL);
+}
+
+int
+tg_customer_change_contact(tg_ctx *ctx, const struct tg_actor *who,
+    const struct tg_session_info *si, const char *email, const char *phone,
+    char *why, size_t whylen)
+{
+	tg_db *db = tg_store_db(ctx->store);
+	const struct tg_customer *c = &si->customer;
+	char old_e[TG_EMAIL_MAX + 1], new_e[TG_EMAIL_MAX + 1];
+	char old_p[TG_PHONE_MAX + 1], new_p[TG_PHONE_MAX + 1];
+	char *payload = NULL;
+	int64_t now = tg_clock_now_ms(&ctx->clock);
+	json_t *pj;
+	int r;
+
+	why[0] = '\0';
+	if (db == NULL)
+		return TG_ERR_STORE;
+	if (email == NULL && phone == NULL) {
+		snprintf(why, whylen, "nothing_to_change");
+		return TG_ERR_INVALID;
+	}
+	if (email != NULL && !valid_email(email)) {
+		snprintf(why, whylen, "invalid_email");
+		return TG_ERR_INVALID;
+	}
+	if (phone != NULL && !valid_phone(phone)) {
+		snprintf(why, whylen, "invalid_phone");
+		return TG_ERR_INVALID;
+	}
+	if ((r = tg_stepup_require(ctx, si, "contact.change")) != 0)
+		return r;
+	if (email == NULL)
+		email = c->email;
+	if (phone == NULL)
+		phone = c->phone;
+	tg_mask_email(c->email, old_e, sizeof(old_e));
+	tg_mask_email(email, new_e, sizeof(new_e));
+	tg_mask_phone(c->phone, old_p, sizeof(old_p));
+	tg_mask_phone(phone, new_p, sizeof(new_p));
+	/*
+	 * The notice goes to the contacts in force when it is delivered (the
+	 * new ones); the previous ones are named in it, masked, and the
+	 * change is in the audit trail.
+	 */
+	pj = json_pack("{s:s,s:s,s:s,s:s,s:s}", "locale", c->locale,
+	    "old_email", old_e, "new_email", new_e, "old_phone", old_p,
+	    "new_phone", new_p);
+	if (pj == NULL || (payload = json_dumps(pj, JSON_COMPACT |
+	    JSON_SORT_KEYS)) == NULL) {
+		json_decref(pj);
+		return TG_ERR_NOMEM;
+	}
+	if ((r = tg_db_begin(db)) != 0)
+		goto out;
+	if ((r = tg_db_customer_set_contact(db, c->id, email, phone, now)) != 0 ||
+	    (r = customer_audit(ctx, db, who, "contact.changed", c->login, "ok",
+	    json_incref(pj))) != 0 ||
+	    (r = tg_db_outbox_insert(db, c->id, "contact.changed", payload,
+	    now)) != 0 ||
+	    (r = tg_db_commit(db)) != 0)
+		tg_db_rollback(db);
+out:
+	free(payload);
+	json_decref(pj);
+	return r;
 }

@@ -44,6 +44,18 @@ int tg_customer_delete(tg_ctx *ctx, const struct tg_actor *who,
 int tg_customer_login_norm(const char *in, char *out)
     __attribute__((warn_unused_result));
 
+/*
+ * The owner changes the email and/or phone used for notifications and
+ * one-time codes (NULL keeps one).  Needs step-up "contact.change"
+ * (TG_ERR_POLICY without); TG_ERR_INVALID for a malformed value (why says
+ * which).  Audited with masked old and new values; the owner is notified
+ * (at the contacts in force when the notice is delivered).
+ */
+struct tg_session_info;
+int tg_customer_change_contact(tg_ctx *ctx, const struct tg_actor *who,
+    const struct tg_session_info *si, const char *email, const char *phone,
+    char *why, size_t whylen) __attribute__((warn_unused_result));
+
 /* JSON view of a customer (no password hash). */
 json_t *tg_customer_json(const tg_ctx *ctx, const struct tg_customer *c);
 

@@ -118,6 +118,9 @@ int tg_db_customer_insert(tg_db *db, struct tg_customer *c);
 int tg_db_customer_by_login(tg_db *db, const char *login, struct tg_customer *out);
 int tg_db_customer_by_id(tg_db *db, int64_t id, struct tg_customer *out);
 int tg_db_customer_set_disabled(tg_db *db, int64_t id, int disabled, int64_t now);
+/* New notification contacts (both given, already validated). */
+int tg_db_customer_set_contact(tg_db *db, int64_t id, const char *email,
+    const char *phone, int64_t now);
 /* locked = 0, fail_count = 0. */
 int tg_db_customer_unlock(tg_db *db, int64_t id, int64_t now);
 /* Deletes the customer, its sessions, flows and password history. */

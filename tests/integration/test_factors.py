@@ -1525,3 +1525,33 @@ def test_flow_token_tampered_or_spent(tg):
     assert_problem(flow_verify(tg, flow, "sms", code=code), *LOGIN_FAILED)
     assert_problem(tg.post("/v1/auth/flow/send-code",
                            json={"flow": flow, "channel": "sms"}), *FLOW_INVALID)
+
+
+def test_contact_change_needs_stepup_and_is_audited(tg):
+    """AUTH-06, AUTH-15, DATA-03: changing the notification phone or email
+    needs a step-up with another factor; malformed values are refused; the
+    change is audited with masked values only and the owner is notified."""
+    c = new_customer(tg)
+    token = login_with_code(tg, c, "sms")
+    assert_problem(tg.post("/v1/account/contact", token=token,
+                           json={"phone": "0987654321"}), *STEPUP_REQUIRED)
+    stepup(tg, token, c, "email")
+    for body, why in (({"phone": "09-87"}, "invalid_phone"),
+                      ({"email": "not-an-address"}, "invalid_email"),
+                      ({}, "nothing_to_change")):
+        r = tg.post("/v1/account/contact", token=token, json=body)
+        assert_problem(r, 400, "TG-REQ-001")
+        assert r.json()["detail"] == why
+    r = tg.post("/v1/account/contact", token=token,
+                json={"phone": "0987654321", "email": f"new.{c.login}@example.com"})
+    assert r.status_code == 200, r.text
+    row = tg.sql_rows("SELECT phone, email FROM customer WHERE login = ?", (c.login,))[0]
+    assert row == ("0987654321", f"new.{c.login}@example.com")
+    recs, _ = audit_records(tg, c, {"contact.changed"})
+    assert len(recs) == 1
+    text = json.dumps(recs[0])
+    assert "0987654321" not in text and PHONE not in text
+    assert recs[0]["details"]["new_phone"] == "0987***321"
+    assert tg.sql_rows("SELECT count(*) FROM outbox o JOIN customer c ON c.id = "
+                       "o.customer_id WHERE c.login = ? AND o.event = 'contact.changed'",
+                       (c.login,))[0][0] == 1

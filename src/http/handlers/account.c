@@ -6,6 +6,7 @@
 #include <tradeguard/error.h>
 
 #include "service/account.h"
+#include "service/customer.h"
 
 void
 tg_h_account_password(struct tg_req *req, struct tg_resp *resp)
@@ -44,6 +45,38 @@ tg_h_account_password(struct tg_req *req, struct tg_resp *resp)
 		tg_h_error(req, resp, r);
 		break;
 	}
+out:
+	json_decref(body);
+}
+
+/* POST /v1/account/contact {"email"?, "phone"?}: notification contacts (AUTH-06 step-up). */
+void
+tg_h_account_contact(struct tg_req *req, struct tg_resp *resp)
+{
+	struct tg_session_info si;
+	struct tg_actor who;
+	char actor[TG_LOGIN_MAX + 16], why[64];
+	const char *email, *phone;
+	json_t *body = NULL;
+	int r;
+
+	if (tg_h_session(req, resp, &si, &who, actor, sizeof(actor)) != 0)
+		return;
+	if ((body = tg_req_json(req, resp)) == NULL)
+		return;
+	email = tg_h_str(req, resp, body, "email", 0);
+	phone = tg_h_str(req, resp, body, "phone", 0);
+	if (resp->status != 0)
+		goto out;
+	r = tg_customer_change_contact(req->ctx, &who, &si, email, phone, why,
+	    sizeof(why));
+	if (r == 0)
+		tg_resp_json(resp, 200, json_pack("{s:s}", "status",
+		    "contact_changed"));
+	else if (r == TG_ERR_INVALID)
+		tg_resp_problem(resp, req, TG_P_BAD_REQUEST, why);
+	else
+		tg_h_factor_error(req, resp, r);
 out:
 	json_decref(body);
 }

@@ -66,6 +66,7 @@ void tg_h_session_delete(struct tg_req *req, struct tg_resp *resp);
 
 /* account.c */
 void tg_h_account_password(struct tg_req *req, struct tg_resp *resp);
+void tg_h_account_contact(struct tg_req *req, struct tg_resp *resp);
 
 /* admin.c */
 void tg_h_admin_customer_add(struct tg_req *req, struct tg_resp *resp);

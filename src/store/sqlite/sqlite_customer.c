@@ -24,6 +24,8 @@ static const char SQL_BY_ID[] =
 static const char SQL_EXISTS[] = "SELECT 1 FROM customer WHERE id = ?1";
 static const char SQL_SET_DISABLED[] =
     "UPDATE customer SET disabled = ?1, updated_at = ?2 WHERE id = ?3";
+static const char SQL_SET_CONTACT[] =
+    "UPDATE customer SET email = ?1, phone = ?2, updated_at = ?3 WHERE id = ?4";
 static const char SQL_UNLOCK[] =
     "UPDATE customer SET locked = 0, locked_at = 0, fail_count = 0,"
     " selfservice_fail_count = 0, updated_at = ?1 WHERE id = ?2";
@@ -194,6 +196,28 @@ tg_db_customer_set_disabled(tg_db *db, int64_t id, int disabled, int64_t now)
 	    (r = tg_sq_bind_i64(db, s, 2, now)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 3, id)) != 0 ||
 	    (r = run_update(db, s, "customer set disabled", &n)) != 0)
+		goto out;
+	r = n == 0 ? TG_ERR_NOT_FOUND : 0;
+out:
+	tg_sq_release(s);
+	return r;
+}
+
+int
+tg_db_customer_set_contact(tg_db *db, int64_t id, const char *email,
+    const char *phone, int64_t now)
+{
+	sqlite3_stmt *s = NULL;
+	int r, n;
+
+	if (db == NULL)
+		return TG_ERR_INVALID;
+	if ((r = tg_sq_prepare(db, SQL_SET_CONTACT, &s)) != 0 ||
+	    (r = tg_sq_bind_str(db, s, 1, email, TG_EMAIL_MAX + 1)) != 0 ||
+	    (r = tg_sq_bind_str(db, s, 2, phone, TG_PHONE_MAX + 1)) != 0 ||
+	    (r = tg_sq_bind_i64(db, s, 3, now)) != 0 ||
+	    (r = tg_sq_bind_i64(db, s, 4, id)) != 0 ||
+	    (r = run_update(db, s, "customer set contact", &n)) != 0)
 		goto out;
 	r = n == 0 ? TG_ERR_NOT_FOUND : 0;
 out:
