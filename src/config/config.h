@@ -51,6 +51,7 @@ struct tg_config {
 	int lockout_threshold;
 	/* [auth] */
 	int min_factor_kinds;		/* 2 = AUTH-01; 1 is non-compliant (development) */
+	char class_min_kinds[256];	/* "institutional=3,api=2" */
 	int flow_ttl_seconds;
 	/* [session] */
 	int session_idle_seconds;

@@ -20,6 +20,7 @@
 #include "core/util.h"
 
 #include "core/log.h"
+#include "core/policy.h"
 #include "crypto/pwhash.h"
 
 /* ---- value checks used by the table ---- */
@@ -132,6 +133,16 @@ cfg_check_pepper_id(const char *v, char *why, size_t whylen)
 	}
 	tg_errf(why, whylen, "must be pepper-<N> (the file pepper-<N>.key in "
 	    "keys.dir), N from 1");
+	return -1;
+}
+
+static int
+cfg_check_class_kinds(const char *v, char *why, size_t whylen)
+{
+	if (tg_policy_class_kinds_valid(v))
+		return 0;
+	tg_errf(why, whylen, "must be CLASS=N[,CLASS=N...] with CLASS of "
+	    "[a-z0-9_-] (1..31 characters) and N from 1 to 3");
 	return -1;
 }
 
@@ -269,6 +280,12 @@ static const struct tg_option options[] = {
 	    "Distinct factor kinds (knowledge, possession, biometric) a login "
 	    "needs.  2 meets AUTH-01; 1 is NON-COMPLIANT with AUTH-01 and for "
 	    "development only."),
+	{ "auth", "class_min_kinds", TG_OPT_STRING, FIELD(class_min_kinds), "",
+	    0, 0, NULL, TG_OPT_EMPTY_OK, cfg_check_class_kinds,
+	    "CLASS=N[,CLASS=N...]",
+	    "Factor kinds required per account class, overriding "
+	    "min_factor_kinds for customers of that class (e.g. "
+	    "institutional=3).  Values below 2 are NON-COMPLIANT." },
 	OPT_INT("auth", "flow_ttl_seconds", flow_ttl_seconds, 300, 30, 3600,
 	    "Time allowed to complete a multi-step login, in seconds."),
 

@@ -144,3 +144,62 @@ tg_stepup_satisfied(const struct tg_stepup_rule *rule, int64_t now,
 	}
 	return different ? 0 : TG_ERR_POLICY;
 }
+
+static size_t
+class_len(const char *s)
+{
+	size_t n = 0;
+
+	while ((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= '0' && s[n] <= '9') ||
+	    s[n] == '_' || s[n] == '-')
+		n++;
+	return n;
+}
+
+int
+tg_policy_class_name_valid(const char *s)
+{
+	size_t n = class_len(s);
+
+	return n >= 1 && n <= 31 && s[n] == '\0';
+}
+
+int
+tg_policy_class_kinds_valid(const char *spec)
+{
+	const char *p = spec;
+	size_t n;
+
+	if (*p == '\0')
+		return 1;
+	for (;;) {
+		n = class_len(p);
+		if (n < 1 || n > 31 || p[n] != '=' || p[n + 1] < '1' ||
+		    p[n + 1] > '3')
+			return 0;
+		p += n + 2;
+		if (*p == '\0')
+			return 1;
+		if (*p++ != ',')
+			return 0;
+	}
+}
+
+int
+tg_policy_min_kinds(const char *spec, const char *account_class, int deflt)
+{
+	size_t n, len = strlen(account_class);
+	const char *p = spec;
+
+	if (!tg_policy_class_kinds_valid(spec))
+		return deflt;
+	while (*p != '\0') {
+		n = class_len(p);
+		if (n == len && strncmp(p, account_class, n) == 0)
+			return p[n + 1] - '0';
+		p += n + 2;
+		if (*p == ',')
+			p++;
+	}
+	return deflt;
+}

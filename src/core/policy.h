@@ -32,6 +32,16 @@ int tg_flow_purpose_parse(const char *s, enum tg_flow_purpose *out);
  */
 int tg_policy_complete(enum tg_flow_purpose p, unsigned kinds, int min_kinds);
 
+/*
+ * The kinds required of a customer of account_class: the N of
+ * "account_class=N" in spec ("institutional=3,api=2"), else deflt.
+ */
+int tg_policy_min_kinds(const char *spec, const char *account_class, int deflt);
+/* 1 if spec is empty or well formed (CLASS of [a-z0-9_-]{1,31}, N 1..3). */
+int tg_policy_class_kinds_valid(const char *spec);
+/* 1 if s is a valid account class name. */
+int tg_policy_class_name_valid(const char *s);
+
 /* Distinct kinds in a set. */
 int tg_kinds_count_of(unsigned kinds);
 

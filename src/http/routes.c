@@ -37,6 +37,7 @@ const struct tg_route tg_routes[] = {
 	{ "POST", "/v1/admin/customers/{login}/disable", tg_h_admin_customer_disable, TG_ROUTE_OFFLOAD },
 	{ "POST", "/v1/admin/customers/{login}/enable", tg_h_admin_customer_enable, TG_ROUTE_OFFLOAD },
 	{ "POST", "/v1/admin/customers/{login}/unlock", tg_h_admin_customer_unlock, TG_ROUTE_OFFLOAD },
+	{ "POST", "/v1/admin/customers/{login}/class", tg_h_admin_customer_class, TG_ROUTE_OFFLOAD },
 
 	/* The customer's pages, compiled in from web/ (static.c). */
 	{ "GET", "/", tg_h_web_root, 0 },

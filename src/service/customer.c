@@ -1,5 +1,6 @@
 #include "service/customer.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "service/account.h"
 #include "service/login.h"
 #include "core/mask.h"
+#include "core/policy.h"
 #include "service/session.h"
 #include "service/stepup.h"
 
@@ -111,9 +113,10 @@ tg_customer_json(const tg_ctx *ctx, const struct tg_customer *c)
 	tg_time_format(c->created_at, created, sizeof(created));
 	tg_time_format(c->pw_changed_at, changed, sizeof(changed));
 	tg_time_format(c->locked_at, locked, sizeof(locked));
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:i,s:s*,s:s,s:s,s:b}",
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:i,s:s*,s:s,s:s,s:b}",
 	    "login", c->login, "email", c->email, "phone", c->phone,
-	    "locale", c->locale, "status", c->disabled ? "disabled" : "active",
+	    "locale", c->locale, "class", c->account_class,
+	    "status", c->disabled ? "disabled" : "active",
 	    "locked", c->locked, "consecutive_failures", c->fail_count,
 	    "locked_at", c->locked ? locked : NULL, "created_at", created,
 	    "password_changed_at", changed, "password_change_recommended",
@@ -296,6 +299,25 @@ tg_customer_set_disabled(tg_ctx *ctx, const struct tg_actor *who,
 {
 	return customer_change(ctx, who, login, disabled ? "customer.disabled" :
 	    "customer.enabled", reason, 0, apply_disabled, &disabled);
+}
+
+static int
+apply_class(tg_ctx *ctx, tg_db *db, const struct tg_actor *who,
+    const struct tg_customer *c, int64_t now, void *arg)
+{
+	(void)ctx;
+	(void)who;
+	return tg_db_customer_set_class(db, c->id, (const char *)arg, now);
+}
+
+int
+tg_customer_set_class(tg_ctx *ctx, const struct tg_actor *who,
+    const char *login, const char *account_class, const char *reason)
+{
+	if (account_class == NULL || !tg_policy_class_name_valid(account_class))
+		return TG_ERR_INVALID;
+	return customer_change(ctx, who, login, "customer.class_changed", reason,
+	    1, apply_class, (void *)(uintptr_t)account_class);
 }
 
 int

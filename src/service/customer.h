@@ -29,6 +29,14 @@ int tg_customer_set_disabled(tg_ctx *ctx, const struct tg_actor *who,
     const char *login, int disabled, const char *reason)
     __attribute__((warn_unused_result));
 
+/*
+ * Set the account class (its factor minimum comes from auth.class_min_kinds);
+ * reason required.  TG_ERR_INVALID for an empty reason or a bad class name.
+ */
+int tg_customer_set_class(tg_ctx *ctx, const struct tg_actor *who,
+    const char *login, const char *account_class, const char *reason)
+    __attribute__((warn_unused_result));
+
 /* Unlock after lockout; reason required (TG_ERR_INVALID if empty). */
 int tg_customer_unlock(tg_ctx *ctx, const struct tg_actor *who,
     const char *login, const char *reason) __attribute__((warn_unused_result));

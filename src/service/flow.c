@@ -152,7 +152,10 @@ tg_flow_advance(tg_ctx *ctx, tg_db *db, const struct tg_actor *who,
 		memcpy(res->token, fl->token, sizeof(res->token));
 	if ((r = tg_db_begin(db)) != 0)
 		return r;
-	if (tg_policy_complete(purpose, res->kinds, ctx->cfg.min_factor_kinds)) {
+	res->required_kinds = purpose == TG_FLOW_LOGIN ?
+	    tg_policy_min_kinds(ctx->cfg.class_min_kinds, c->account_class,
+	    ctx->cfg.min_factor_kinds) : 2;
+	if (tg_policy_complete(purpose, res->kinds, res->required_kinds)) {
 		if (fl != NULL && purpose == TG_FLOW_RESET &&
 		    (r = tg_db_flow_progress(db, fl->id_hash, res->kinds,
 		    res->factors)) != 0)
@@ -262,6 +265,8 @@ tg_flow_start(tg_ctx *ctx, const struct tg_actor *who, const char *login,
 		randombytes_buf(junk, sizeof(junk));
 		r = tg_session_token_new(ctx, res->token, junk);
 		res->state = TG_LOGIN_FACTOR_REQUIRED;
+		res->required_kinds = purpose == TG_FLOW_LOGIN ?
+		    ctx->cfg.min_factor_kinds : 2;
 		res->expires_at = tg_clock_now_ms(&ctx->clock) +
 		    (int64_t)ctx->cfg.flow_ttl_seconds * 1000;
 		snprintf(res->customer.login, sizeof(res->customer.login), "%s",

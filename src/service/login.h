@@ -26,6 +26,7 @@ struct tg_login_result {
 	struct tg_customer customer;
 	char factors[256];			/* factor labels verified on the flow */
 	int purpose;				/* enum tg_flow_purpose */
+	int required_kinds;			/* for this customer's class */
 };
 
 /*

@@ -36,6 +36,7 @@ struct tg_customer {
 	char email[TG_EMAIL_MAX + 1];
 	char phone[TG_PHONE_MAX + 1];
 	char locale[16];		/* "zh-TW" or "en" */
+	char account_class[32];		/* "retail" unless set; see auth.class_min_kinds */
 	int disabled;
 	int locked;
 	int fail_count;
@@ -118,6 +119,9 @@ int tg_db_customer_insert(tg_db *db, struct tg_customer *c);
 int tg_db_customer_by_login(tg_db *db, const char *login, struct tg_customer *out);
 int tg_db_customer_by_id(tg_db *db, int64_t id, struct tg_customer *out);
 int tg_db_customer_set_disabled(tg_db *db, int64_t id, int disabled, int64_t now);
+/* Set the account class (already validated). */
+int tg_db_customer_set_class(tg_db *db, int64_t id, const char *account_class,
+    int64_t now);
 /* New notification contacts (both given, already validated). */
 int tg_db_customer_set_contact(tg_db *db, int64_t id, const char *email,
     const char *phone, int64_t now);

@@ -76,6 +76,7 @@ def tg(notify_ca, smtp_sink, webhook_sink, daemon_factory):
         ("webauthn", "origins"): ORIGIN,
         ("webauthn", "timeout_seconds"): str(CHALLENGE_TTL),
         ("server", "queue"): "64",
+        ("auth", "class_min_kinds"): "institutional=3",
     })
     d = daemon_factory(settings)
     d.smtp = smtp_sink
@@ -1555,3 +1556,36 @@ def test_contact_change_needs_stepup_and_is_audited(tg):
     assert tg.sql_rows("SELECT count(*) FROM outbox o JOIN customer c ON c.id = "
                        "o.customer_id WHERE c.login = ? AND o.event = 'contact.changed'",
                        (c.login,))[0][0] == 1
+
+
+def test_account_class_raises_the_minimum(tg):
+    """AUTH-01 (configurable per account class): with class_min_kinds
+    institutional=3, password + SMS is not enough for an institutional
+    account, password + passkey with UV (three kinds) is; the class change is
+    an audited admin action that needs a reason."""
+    c, auth, _ = passkey_customer(tg, uv=True)
+    path = f"/v1/admin/customers/{c.login}/class"
+    assert_problem(tg.post(path, admin=True, json={"class": "institutional"}),
+                   400, "TG-REQ-001")
+    assert_problem(tg.post(path, admin=True, json={"class": "Bad Class!",
+                                                  "reason": "x"}), 400, "TG-REQ-001")
+    r = tg.post(path, admin=True, json={"class": "institutional",
+                                        "reason": "corporate account"})
+    assert r.status_code == 200, r.text
+    flow = password_flow_any(tg, c)
+    _, code = flow_code(tg, c, flow, "sms")
+    body = still_factor_required(flow_verify(tg, flow, "sms", code=code),
+                                 {"knowledge", "possession"})
+    assert body["required_kinds"] == 3
+    flow = password_flow_any(tg, c)
+    authenticated(passkey_verify(tg, flow, auth),
+                  {"knowledge", "possession", "inherence"})
+    recs, _ = audit_records(tg, c, {"customer.class_changed"})
+    assert len(recs) == 1 and recs[0]["actor"] == "admin-token"
+
+
+def password_flow_any(tg, c):
+    r = tg.login(c.login, c.password)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "factor_required", r.text
+    return r.json()["flow"]

@@ -101,6 +101,31 @@ test_factor_lists(void **state)
 }
 
 static void
+test_class_minimum(void **state)
+{
+	(void)state;
+	assert_int_equal(tg_policy_min_kinds("", "retail", 2), 2);
+	assert_int_equal(tg_policy_min_kinds("institutional=3", "institutional", 2), 3);
+	assert_int_equal(tg_policy_min_kinds("institutional=3,api=2", "api", 1), 2);
+	assert_int_equal(tg_policy_min_kinds("institutional=3", "institution", 2), 2);
+	assert_int_equal(tg_policy_min_kinds("inst=3", "institutional", 2), 2);
+	/* A malformed spec never lowers the minimum below the default. */
+	assert_int_equal(tg_policy_min_kinds("api=1,", "api", 2), 2);
+	assert_true(tg_policy_class_kinds_valid(""));
+	assert_true(tg_policy_class_kinds_valid("a=1,b_c-9=3"));
+	assert_false(tg_policy_class_kinds_valid("a=4"));
+	assert_false(tg_policy_class_kinds_valid("a=0"));
+	assert_false(tg_policy_class_kinds_valid("A=2"));
+	assert_false(tg_policy_class_kinds_valid("a=2,"));
+	assert_false(tg_policy_class_kinds_valid("a=22"));
+	assert_false(tg_policy_class_kinds_valid("=2"));
+	assert_true(tg_policy_class_name_valid("institutional"));
+	assert_false(tg_policy_class_name_valid(""));
+	assert_false(tg_policy_class_name_valid("has space"));
+	assert_false(tg_policy_class_name_valid("abcdefghijklmnopqrstuvwxyz0123456"));
+}
+
+static void
 test_purposes(void **state)
 {
 	enum tg_flow_purpose p;
@@ -122,6 +147,7 @@ main(void)
 		cmocka_unit_test(test_stepup_rules),
 		cmocka_unit_test(test_every_rule_wants_another_factor),
 		cmocka_unit_test(test_factor_lists),
+		cmocka_unit_test(test_class_minimum),
 		cmocka_unit_test(test_purposes),
 	};
 

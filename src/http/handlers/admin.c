@@ -156,3 +156,31 @@ tg_h_admin_customer_delete(struct tg_req *req, struct tg_resp *resp)
 {
 	admin_change(req, resp, OP_DELETE);
 }
+
+/* POST /v1/admin/customers/{login}/class {"class", "reason"} (AUTH-01 per class). */
+void
+tg_h_admin_customer_class(struct tg_req *req, struct tg_resp *resp)
+{
+	struct tg_actor who;
+	const char *cls, *reason;
+	json_t *body;
+	int r;
+
+	if (tg_h_admin(req, resp) != 0 || (body = tg_req_json(req, resp)) == NULL)
+		return;
+	if ((cls = tg_h_str(req, resp, body, "class", 1)) == NULL ||
+	    (reason = tg_h_str(req, resp, body, "reason", 1)) == NULL)
+		goto out;
+	tg_h_actor(req, ADMIN_ACTOR, &who);
+	r = tg_customer_set_class(req->ctx, &who, req->params[0], cls, reason);
+	if (r == TG_ERR_INVALID)
+		tg_resp_problem(resp, req, TG_P_BAD_REQUEST,
+		    "class must be [a-z0-9_-]{1,31} and reason not empty");
+	else if (r != 0)
+		tg_h_error(req, resp, r);
+	else
+		tg_resp_json(resp, 200, json_pack("{s:s,s:s}", "login",
+		    req->params[0], "class", cls));
+out:
+	json_decref(body);
+}

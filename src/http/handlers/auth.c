@@ -47,7 +47,7 @@ tg_h_login_result(struct tg_req *req, struct tg_resp *resp,
 		out = json_pack("{s:s,s:s,s:s,s:o,s:i,s:o}", "status",
 		    "factor_required", "flow", res->token, "flow_expires_at", exp,
 		    "verified_kinds", tg_kinds_json(res->kinds), "required_kinds",
-		    req->ctx->cfg.min_factor_kinds, "available_factors",
+		    res->required_kinds, "available_factors",
 		    available != NULL ? json_incref(available) : json_array());
 		break;
 	case TG_LOGIN_UNLOCKED:

@@ -74,6 +74,7 @@ void tg_h_admin_customer_get(struct tg_req *req, struct tg_resp *resp);
 void tg_h_admin_customer_disable(struct tg_req *req, struct tg_resp *resp);
 void tg_h_admin_customer_enable(struct tg_req *req, struct tg_resp *resp);
 void tg_h_admin_customer_unlock(struct tg_req *req, struct tg_resp *resp);
+void tg_h_admin_customer_class(struct tg_req *req, struct tg_resp *resp);
 void tg_h_admin_customer_delete(struct tg_req *req, struct tg_resp *resp);
 
 /* testing.c (test builds only) */

@@ -11,12 +11,17 @@
 
 #define CUSTOMER_COLS \
 	"id, login, email, phone, locale, disabled, locked, locked_at," \
-	" fail_count, pw_hash, pw_changed_at, created_at, updated_at"
+	" fail_count, pw_hash, pw_changed_at, created_at, updated_at," \
+	" account_class"
 
 static const char SQL_INSERT[] =
     "INSERT INTO customer(login, email, phone, locale, disabled, locked,"
-    " locked_at, fail_count, pw_hash, pw_changed_at, created_at, updated_at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+    " locked_at, fail_count, pw_hash, pw_changed_at, created_at, updated_at,"
+    " account_class)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+    " coalesce(nullif(?13, ''), 'retail'))";
+static const char SQL_SET_CLASS[] =
+    "UPDATE customer SET account_class = ?1, updated_at = ?2 WHERE id = ?3";
 static const char SQL_BY_LOGIN[] =
     "SELECT " CUSTOMER_COLS " FROM customer WHERE login = ?1";
 static const char SQL_BY_ID[] =
@@ -80,7 +85,7 @@ customer_row(tg_db *db, sqlite3_stmt *s, struct tg_customer *c)
 	c->pw_changed_at = sqlite3_column_int64(s, 10);
 	c->created_at = sqlite3_column_int64(s, 11);
 	c->updated_at = sqlite3_column_int64(s, 12);
-	return 0;
+	return tg_sq_col_str(db, s, 13, c->account_class, sizeof(c->account_class));
 }
 
 /* 0 if customer id exists, TG_ERR_NOT_FOUND if not. */
@@ -133,6 +138,8 @@ tg_db_customer_insert(tg_db *db, struct tg_customer *c)
 	    (r = tg_sq_bind_i64(db, s, 10, c->pw_changed_at)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 11, c->created_at)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 12, c->updated_at)) != 0 ||
+	    (r = tg_sq_bind_str(db, s, 13, c->account_class,
+	    sizeof(c->account_class))) != 0 ||
 	    (r = tg_sq_step_done(db, s, "customer insert")) != 0)
 		goto out;
 	c->id = sqlite3_last_insert_rowid(db->h);
@@ -196,6 +203,27 @@ tg_db_customer_set_disabled(tg_db *db, int64_t id, int disabled, int64_t now)
 	    (r = tg_sq_bind_i64(db, s, 2, now)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 3, id)) != 0 ||
 	    (r = run_update(db, s, "customer set disabled", &n)) != 0)
+		goto out;
+	r = n == 0 ? TG_ERR_NOT_FOUND : 0;
+out:
+	tg_sq_release(s);
+	return r;
+}
+
+int
+tg_db_customer_set_class(tg_db *db, int64_t id, const char *account_class,
+    int64_t now)
+{
+	sqlite3_stmt *s = NULL;
+	int r, n;
+
+	if (db == NULL)
+		return TG_ERR_INVALID;
+	if ((r = tg_sq_prepare(db, SQL_SET_CLASS, &s)) != 0 ||
+	    (r = tg_sq_bind_str(db, s, 1, account_class, 32)) != 0 ||
+	    (r = tg_sq_bind_i64(db, s, 2, now)) != 0 ||
+	    (r = tg_sq_bind_i64(db, s, 3, id)) != 0 ||
+	    (r = run_update(db, s, "customer set class", &n)) != 0)
 		goto out;
 	r = n == 0 ? TG_ERR_NOT_FOUND : 0;
 out:

@@ -191,6 +191,10 @@ static const char *const migrations[] = {
 	"  selfservice_fail_count INTEGER NOT NULL DEFAULT 0;"
 	"CREATE INDEX otp_code_customer ON otp_code(customer_id, created_at);"
 	"CREATE INDEX challenge_customer ON challenge(customer_id);",
+
+	/* 4: account classes with their own factor minimum (AUTH-01) */
+	"ALTER TABLE customer ADD COLUMN"
+	"  account_class TEXT NOT NULL DEFAULT 'retail';",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
