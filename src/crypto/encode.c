@@ -5,6 +5,8 @@
  */
 #include "crypto/encode.h"
 
+#include <jansson.h>
+
 #include <sodium.h>
 
 #include <tradeguard/error.h>
@@ -73,4 +75,15 @@ tg_b64url_decode(const char *in, size_t inlen, uint8_t *out, size_t cap,
 	}
 	*outlen = binlen;
 	return 0;
+}
+
+json_t *
+tg_b64url_json(const uint8_t *p, size_t n)
+{
+	char buf[2048];
+
+	if (tg_b64url_len(n) > sizeof(buf))
+		return NULL;
+	tg_b64url_encode(p, n, buf);
+	return json_string(buf);
 }

@@ -17,4 +17,8 @@ void tg_b64url_encode(const uint8_t *in, size_t len, char *out);
 int tg_b64url_decode(const char *in, size_t inlen, uint8_t *out, size_t cap,
     size_t *outlen) __attribute__((warn_unused_result));
 
+/* base64url of (p, n) as a new JSON string (NULL if too long, > 1536 bytes). */
+typedef struct json_t json_t;
+json_t *tg_b64url_json(const uint8_t *p, size_t n);
+
 #endif

@@ -427,3 +427,21 @@ out:
 	free(st.ckpts);
 	return r;
 }
+
+int
+tg_audit_customer(tg_ctx *ctx, tg_db *db, const struct tg_actor *who,
+    const char *login, const char *type, const char *result, json_t *details)
+{
+	char subject[TG_LOGIN_MAX + 16];
+	struct tg_audit_event ev;
+	int r;
+
+	snprintf(subject, sizeof(subject), "customer:%s", login);
+	ev.type = type;
+	ev.subject = subject;
+	ev.result = result;
+	ev.details = details;
+	r = tg_audit_append(ctx, db, who, &ev);
+	json_decref(details);
+	return r;
+}

@@ -34,6 +34,14 @@ struct tg_audit_event {
 int tg_audit_append(tg_ctx *ctx, tg_db *db, const struct tg_actor *who,
     const struct tg_audit_event *ev) __attribute__((warn_unused_result));
 
+/*
+ * Append an event about a customer: subject "customer:<login>".  Takes
+ * ownership of details (may be NULL).  As tg_audit_append.
+ */
+int tg_audit_customer(tg_ctx *ctx, tg_db *db, const struct tg_actor *who,
+    const char *login, const char *type, const char *result, json_t *details)
+    __attribute__((warn_unused_result));
+
 /* Sign a checkpoint of the current head if it moved since the last one. */
 int tg_audit_checkpoint(tg_ctx *ctx, tg_db *db)
     __attribute__((warn_unused_result));

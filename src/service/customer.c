@@ -81,27 +81,20 @@ valid_locale(const char *s)
 	return strcmp(s, "zh-TW") == 0 || strcmp(s, "en") == 0;
 }
 
-static void
-subject_of(const char *login, char *buf, size_t len)
+int
+tg_customer_notify(tg_db *db, const struct tg_customer *c, const char *event,
+    int64_t now, json_t *extra)
 {
-	snprintf(buf, len, "customer:%s", login);
-}
-
-static int
-customer_audit(tg_ctx *ctx, tg_db *db, const struct tg_actor *who,
-    const char *type, const char *login, const char *result, json_t *d)
-{
-	struct tg_audit_event ev;
-	char subject[TG_LOGIN_MAX + 16];
+	json_t *p = extra != NULL ? extra : json_object();
+	char *text;
 	int r;
 
-	subject_of(login, subject, sizeof(subject));
-	ev.type = type;
-	ev.subject = subject;
-	ev.result = result;
-	ev.details = d;
-	r = tg_audit_append(ctx, db, who, &ev);
-	json_decref(d);
+	json_object_set_new(p, "locale", json_string(c->locale));
+	text = json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS);
+	r = text != NULL ? tg_db_outbox_insert(db, c->id, event, text, now) :
+	    TG_ERR_NOMEM;
+	free(text);
+	json_decref(p);
 	return r;
 }
 
@@ -176,7 +169,7 @@ tg_customer_add(tg_ctx *ctx, const struct tg_actor *who, const char *login,
 	if ((r = tg_db_begin(db)) != 0)
 		return r;
 	if ((r = tg_db_customer_insert(db, &c)) != 0 ||
-	    (r = customer_audit(ctx, db, who, "customer.created", login, "ok",
+	    (r = tg_audit_customer(ctx, db, who, login, "customer.created", "ok",
 	    json_pack("{s:s}", "locale", locale))) != 0 ||
 	    (r = tg_db_commit(db)) != 0) {
 		tg_db_rollback(db);
@@ -207,7 +200,7 @@ tg_customer_show(tg_ctx *ctx, const struct tg_actor *who, const char *login,
 		return r;
 	found = (r == 0);
 	/* AUD-01: who read whose personal data, through which function, why. */
-	if ((r = customer_audit(ctx, db, who, "personal_data.read", login,
+	if ((r = tg_audit_customer(ctx, db, who, login, "personal_data.read",
 	    found ? "ok" : "not_found", json_pack("{s:s,s:s,s:s,s:s,s:s}",
 	    "system", "tradeguard", "function", "customer.show", "query", login,
 	    "purpose", purpose != NULL ? purpose : "",
@@ -248,7 +241,7 @@ customer_change(tg_ctx *ctx, const struct tg_actor *who, const char *login,
 	if ((r = tg_db_begin(db)) != 0)
 		return r;
 	if ((r = apply(ctx, db, who, &c, now, arg)) != 0 ||
-	    (r = customer_audit(ctx, db, who, type, login, "ok",
+	    (r = tg_audit_customer(ctx, db, who, login, type, "ok",
 	    json_pack("{s:s}", "reason", reason != NULL ? reason : ""))) != 0 ||
 	    (r = tg_db_commit(db)) != 0) {
 		tg_db_rollback(db);
@@ -391,7 +384,7 @@ tg_customer_change_contact(tg_ctx *ctx, const struct tg_actor *who,
 	if ((r = tg_db_begin(db)) != 0)
 		goto out;
 	if ((r = tg_db_customer_set_contact(db, c->id, email, phone, now)) != 0 ||
-	    (r = customer_audit(ctx, db, who, "contact.changed", c->login, "ok",
+	    (r = tg_audit_customer(ctx, db, who, c->login, "contact.changed", "ok",
 	    json_incref(pj))) != 0 ||
 	    (r = tg_db_outbox_insert(db, c->id, "contact.changed", payload,
 	    now)) != 0 ||

@@ -64,6 +64,15 @@ int tg_customer_change_contact(tg_ctx *ctx, const struct tg_actor *who,
     const struct tg_session_info *si, const char *email, const char *phone,
     char *why, size_t whylen) __attribute__((warn_unused_result));
 
+/*
+ * Queue a notification to c's owner: payload {"locale": c->locale} plus the
+ * members of extra (taken over; may be NULL).  Inside the caller's
+ * transaction.
+ */
+int tg_customer_notify(tg_db *db, const struct tg_customer *c,
+    const char *event, int64_t now, json_t *extra)
+    __attribute__((warn_unused_result));
+
 /* JSON view of a customer (no password hash). */
 json_t *tg_customer_json(const tg_ctx *ctx, const struct tg_customer *c);
 

@@ -10,42 +10,11 @@
 
 #include "core/totp.h"
 #include "crypto/qr.h"
+#include "service/customer.h"
 #include "service/factor.h"
 #include "service/stepup.h"
 
 #define TOTP_SECRET_BYTES 20	/* 160 bits, RFC 4226's recommendation */
-
-static int
-enrol_audit(tg_ctx *ctx, tg_db *db, const struct tg_actor *who,
-    const struct tg_customer *c, const char *type, json_t *d)
-{
-	char subject[TG_LOGIN_MAX + 16];
-	struct tg_audit_event ev;
-	int r;
-
-	snprintf(subject, sizeof(subject), "customer:%s", c->login);
-	ev.type = type;
-	ev.subject = subject;
-	ev.result = "ok";
-	ev.details = d;
-	r = tg_audit_append(ctx, db, who, &ev);
-	json_decref(d);
-	return r;
-}
-
-static int
-enrol_notify(tg_db *db, const struct tg_customer *c, const char *event,
-    const char *what, int64_t now)
-{
-	json_t *p = json_pack("{s:s,s:s}", "locale", c->locale, "factor", what);
-	char *text = json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS);
-	int r = text != NULL ? tg_db_outbox_insert(db, c->id, event, text, now) :
-	    TG_ERR_NOMEM;
-
-	free(text);
-	json_decref(p);
-	return r;
-}
 
 /* Additional data binding a sealed TOTP secret to its owner. */
 static void
@@ -123,7 +92,7 @@ tg_enrol_totp_begin(tg_ctx *ctx, const struct tg_actor *who,
 	if ((r = tg_db_factor_foreach(db, c->id, TG_FACTOR_TOTP, 0, drop_pending,
 	    &pend)) != 0 ||
 	    (r = tg_db_factor_insert(db, &f)) != 0 ||
-	    (r = enrol_audit(ctx, db, who, c, "factor.enrolment_started",
+	    (r = tg_audit_customer(ctx, db, who, c->login, "factor.enrolment_started", "ok",
 	    json_pack("{s:s,s:I}", "type", "totp", "factor_id",
 	    (json_int_t)f.id))) != 0 ||
 	    (r = tg_db_commit(db)) != 0) {
@@ -176,10 +145,11 @@ tg_enrol_totp_confirm(tg_ctx *ctx, const struct tg_actor *who,
 		goto out;
 	if ((r = tg_db_factor_activate(db, c->id, f.id, now)) != 0 ||
 	    (r = tg_db_factor_use_step(db, f.id, step, now)) != 0 ||
-	    (r = enrol_audit(ctx, db, who, c, "factor.enrolled",
+	    (r = tg_audit_customer(ctx, db, who, c->login, "factor.enrolled", "ok",
 	    json_pack("{s:s,s:I,s:s}", "type", "totp", "factor_id",
 	    (json_int_t)f.id, "name", f.name))) != 0 ||
-	    (r = enrol_notify(db, c, "device.bound", "totp", now)) != 0 ||
+	    (r = tg_customer_notify(db, c, "device.bound", now,
+	    json_pack("{s:s}", "factor", "totp"))) != 0 ||
 	    (r = tg_db_commit(db)) != 0)
 		tg_db_rollback(db);
 out:
@@ -221,7 +191,7 @@ recovery_generate(tg_ctx *ctx, tg_db *db, const struct tg_actor *who,
 		goto out;
 	if ((r = tg_db_recovery_replace(db, c->id,
 	    (const uint8_t (*)[32])hashes, TG_RECOVERY_CODES, now)) != 0 ||
-	    (r = enrol_audit(ctx, db, who, c, type,
+	    (r = tg_audit_customer(ctx, db, who, c->login, type, "ok",
 	    json_pack("{s:i}", "count", TG_RECOVERY_CODES))) != 0 ||
 	    (r = tg_db_commit(db)) != 0)
 		tg_db_rollback(db);
@@ -314,11 +284,12 @@ tg_enrol_revoke(tg_ctx *ctx, const struct tg_actor *who,
 	if ((r = tg_db_begin(db)) != 0)
 		return r;
 	if ((r = tg_db_factor_delete(db, c->id, factor_id)) != 0 ||
-	    (r = enrol_audit(ctx, db, who, c, "factor.revoked",
+	    (r = tg_audit_customer(ctx, db, who, c->login, "factor.revoked", "ok",
 	    json_pack("{s:s,s:I,s:s}", "type", tg_factor_type_name(f.type),
 	    "factor_id", (json_int_t)f.id, "name", f.name))) != 0 ||
-	    (r = enrol_notify(db, c, "factor.revoked",
-	    tg_factor_type_name(f.type), tg_clock_now_ms(&ctx->clock))) != 0 ||
+	    (r = tg_customer_notify(db, c, "factor.revoked",
+	    tg_clock_now_ms(&ctx->clock), json_pack("{s:s}", "factor",
+	    tg_factor_type_name(f.type)))) != 0 ||
 	    (r = tg_db_commit(db)) != 0)
 		tg_db_rollback(db);
 	return r;
@@ -343,7 +314,7 @@ tg_enrol_rename(tg_ctx *ctx, const struct tg_actor *who,
 	if ((r = tg_db_begin(db)) != 0)
 		return r;
 	if ((r = tg_db_factor_rename(db, c->id, factor_id, name)) != 0 ||
-	    (r = enrol_audit(ctx, db, who, c, "factor.renamed",
+	    (r = tg_audit_customer(ctx, db, who, c->login, "factor.renamed", "ok",
 	    json_pack("{s:I,s:s}", "factor_id", (json_int_t)factor_id, "name",
 	    name))) != 0 ||
 	    (r = tg_db_commit(db)) != 0)

@@ -16,53 +16,12 @@
 #include "crypto/devkey.h"
 #include "crypto/encode.h"
 #include "crypto/webauthn.h"
+#include "service/customer.h"
 #include "service/factor_int.h"
 #include "service/stepup.h"
 
 #define CHALLENGE_BYTES 32
 
-static int
-sig_audit(tg_ctx *ctx, tg_db *db, const struct tg_actor *who,
-    const struct tg_customer *c, json_t *d)
-{
-	char subject[TG_LOGIN_MAX + 16];
-	struct tg_audit_event ev;
-	int r;
-
-	snprintf(subject, sizeof(subject), "customer:%s", c->login);
-	ev.type = "factor.enrolled";
-	ev.subject = subject;
-	ev.result = "ok";
-	ev.details = d;
-	r = tg_audit_append(ctx, db, who, &ev);
-	json_decref(d);
-	return r;
-}
-
-static int
-sig_notify(tg_db *db, const struct tg_customer *c, const char *event,
-    const char *name, int64_t now)
-{
-	json_t *p = json_pack("{s:s,s:s}", "locale", c->locale, "name", name);
-	char *text = json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS);
-	int r = text != NULL ? tg_db_outbox_insert(db, c->id, event, text, now) :
-	    TG_ERR_NOMEM;
-
-	free(text);
-	json_decref(p);
-	return r;
-}
-
-static json_t *
-b64_json(const uint8_t *p, size_t n)
-{
-	char buf[2048];
-
-	if (tg_b64url_len(n) > sizeof(buf))
-		return NULL;
-	tg_b64url_encode(p, n, buf);
-	return json_string(buf);
-}
 
 static int
 valid_name(const char *name)
@@ -98,7 +57,7 @@ tg_enrol_device_challenge(tg_ctx *ctx, const struct tg_actor *who,
 	    (r = tg_devkey_challenge_msg(ch.challenge, CHALLENGE_BYTES,
 	    "device.register", msg, sizeof(msg), &msglen)) != 0)
 		return r;
-	*out = json_pack("{s:o,s:s,s:I}", "challenge", b64_json(ch.challenge,
+	*out = json_pack("{s:o,s:s,s:I}", "challenge", tg_b64url_json(ch.challenge,
 	    CHALLENGE_BYTES), "message", msg, "timeout",
 	    (json_int_t)(ch.expires_at - ch.created_at));
 	return *out != NULL ? 0 : TG_ERR_NOMEM;
@@ -147,10 +106,10 @@ tg_enrol_device(tg_ctx *ctx, const struct tg_actor *who,
 	if ((r = tg_db_begin(db)) != 0)
 		return r;
 	if ((r = tg_db_factor_insert(db, &f)) != 0 ||
-	    (r = sig_audit(ctx, db, who, c, json_pack("{s:s,s:I,s:s,s:i}",
+	    (r = tg_audit_customer(ctx, db, who, c->login, "factor.enrolled", "ok", json_pack("{s:s,s:I,s:s,s:i}",
 	    "type", "device", "factor_id", (json_int_t)f.id, "name", f.name,
 	    "alg", f.alg))) != 0 ||
-	    (r = sig_notify(db, c, "device.bound", f.name, now)) != 0 ||
+	    (r = tg_customer_notify(db, c, "device.bound", now, json_pack("{s:s}", "name", f.name))) != 0 ||
 	    (r = tg_db_commit(db)) != 0) {
 		tg_db_rollback(db);
 		return r;
@@ -169,7 +128,7 @@ add_excl(const struct tg_factor *f, void *arg)
 	struct excl *e = arg;
 
 	json_array_append_new(e->a, json_pack("{s:s,s:o}", "type", "public-key",
-	    "id", b64_json(f->credential_id, f->credential_id_len)));
+	    "id", tg_b64url_json(f->credential_id, f->credential_id_len)));
 	return 0;
 }
 
@@ -204,9 +163,9 @@ tg_enrol_webauthn_options(tg_ctx *ctx, const struct tg_actor *who,
 	*out = json_pack("{s:{s:s,s:s},s:{s:o,s:s,s:s},s:o,s:[{s:s,s:i},{s:s,s:i},"
 	    "{s:s,s:i}],s:I,s:s,s:{s:s,s:s},s:o}",
 	    "rp", "id", ctx->cfg.webauthn_rp_id, "name", ctx->cfg.webauthn_rp_name,
-	    "user", "id", b64_json(handle, sizeof(handle)), "name", c->login,
+	    "user", "id", tg_b64url_json(handle, sizeof(handle)), "name", c->login,
 	    "displayName", c->login,
-	    "challenge", b64_json(ch.challenge, CHALLENGE_BYTES),
+	    "challenge", tg_b64url_json(ch.challenge, CHALLENGE_BYTES),
 	    "pubKeyCredParams", "type", "public-key", "alg", -7, "type",
 	    "public-key", "alg", -8, "type", "public-key", "alg", -257,
 	    "timeout", (json_int_t)(ch.expires_at - ch.created_at),
@@ -263,12 +222,12 @@ tg_enrol_webauthn(tg_ctx *ctx, const struct tg_actor *who,
 	if ((r = tg_db_begin(db)) != 0)
 		return r;
 	if ((r = tg_db_factor_insert(db, &f)) != 0 ||
-	    (r = sig_audit(ctx, db, who, c, json_pack("{s:s,s:I,s:s,s:i,s:s,s:b}",
+	    (r = tg_audit_customer(ctx, db, who, c->login, "factor.enrolled", "ok", json_pack("{s:s,s:I,s:s,s:i,s:s,s:b}",
 	    "type", "webauthn", "factor_id", (json_int_t)f.id, "name", f.name,
 	    "alg", f.alg, "attestation", cred.att_type == TG_WEBAUTHN_ATT_NONE ?
 	    "none" : cred.att_type == TG_WEBAUTHN_ATT_SELF ? "packed-self" :
 	    "packed-x5c-untrusted", "user_verified_claimed", cred.uv))) != 0 ||
-	    (r = sig_notify(db, c, "passkey.registered", f.name, now)) != 0 ||
+	    (r = tg_customer_notify(db, c, "passkey.registered", now, json_pack("{s:s}", "name", f.name))) != 0 ||
 	    (r = tg_db_commit(db)) != 0) {
 		tg_db_rollback(db);
 		return r;

@@ -78,16 +78,6 @@ tg_factor_user_handle(const tg_ctx *ctx, int64_t customer_id, uint8_t out[16])
 	return 0;
 }
 
-static json_t *
-b64_json(const uint8_t *p, size_t n)
-{
-	char buf[2048];
-
-	if (tg_b64url_len(n) > sizeof(buf))
-		return NULL;
-	tg_b64url_encode(p, n, buf);
-	return json_string(buf);
-}
 
 struct cred_list {
 	json_t *a;
@@ -99,7 +89,7 @@ add_cred(const struct tg_factor *f, void *arg)
 	struct cred_list *l = arg;
 
 	json_array_append_new(l->a, json_pack("{s:s,s:o}", "type", "public-key",
-	    "id", b64_json(f->credential_id, f->credential_id_len)));
+	    "id", tg_b64url_json(f->credential_id, f->credential_id_len)));
 	return 0;
 }
 
@@ -127,7 +117,7 @@ tg_factor_challenge(tg_ctx *ctx, tg_db *db, const struct tg_customer *c,
 		    "device.login", msg, sizeof(msg), &msglen)) != 0)
 			return r;
 		*out = json_pack("{s:I,s:o,s:s,s:I}", "device_id",
-		    (json_int_t)f.id, "challenge", b64_json(ch.challenge,
+		    (json_int_t)f.id, "challenge", tg_b64url_json(ch.challenge,
 		    CHALLENGE_BYTES), "message", msg, "timeout",
 		    (json_int_t)(ch.expires_at - ch.created_at));
 		return *out != NULL ? 0 : TG_ERR_NOMEM;
@@ -147,7 +137,7 @@ tg_factor_challenge(tg_ctx *ctx, tg_db *db, const struct tg_customer *c,
 	}
 	/* PublicKeyCredentialRequestOptions, binary members base64url. */
 	*out = json_pack("{s:o,s:s,s:I,s:s,s:o}", "challenge",
-	    b64_json(ch.challenge, CHALLENGE_BYTES), "rpId",
+	    tg_b64url_json(ch.challenge, CHALLENGE_BYTES), "rpId",
 	    ctx->cfg.webauthn_rp_id, "timeout",
 	    (json_int_t)(ch.expires_at - ch.created_at), "userVerification",
 	    "preferred", "allowCredentials", l.a);

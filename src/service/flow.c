@@ -38,39 +38,6 @@ tg_proof_parse(const char *s, enum tg_proof_type *out)
 	return TG_ERR_INVALID;
 }
 
-static int
-flow_audit(tg_ctx *ctx, tg_db *db, const struct tg_actor *who,
-    const struct tg_customer *c, const char *type, const char *result, json_t *d)
-{
-	char subject[TG_LOGIN_MAX + 16];
-	struct tg_audit_event ev;
-	int r;
-
-	snprintf(subject, sizeof(subject), "customer:%s", c->login);
-	ev.type = type;
-	ev.subject = subject;
-	ev.result = result;
-	ev.details = d;
-	r = tg_audit_append(ctx, db, who, &ev);
-	json_decref(d);
-	return r;
-}
-
-/* Notification payloads carry only what the template needs. */
-static int
-flow_notify(tg_db *db, const struct tg_customer *c, const char *event,
-    const struct tg_actor *who, int64_t now)
-{
-	json_t *p = json_pack("{s:s,s:s}", "locale", c->locale, "src", who->src);
-	char *text = json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS);
-	int r = text != NULL ? tg_db_outbox_insert(db, c->id, event, text, now) :
-	    TG_ERR_NOMEM;
-
-	free(text);
-	json_decref(p);
-	return r;
-}
-
 /* The flow is complete: act on its purpose. */
 static int
 flow_complete(tg_ctx *ctx, tg_db *db, const struct tg_actor *who,
@@ -95,12 +62,12 @@ flow_complete(tg_ctx *ctx, tg_db *db, const struct tg_actor *who,
 		    res->pw_change_recommended, res->token, &s)) != 0 ||
 		    (r = tg_db_session_set_factors(db, s.id_hash,
 		    res->factors)) != 0 ||
-		    (r = flow_audit(ctx, db, who, c, "login.success", "ok",
+		    (r = tg_audit_customer(ctx, db, who, c->login, "login.success", "ok",
 		    json_pack("{s:o,s:s,s:b}", "factor_kinds",
 		    tg_kinds_json(res->kinds), "factors", res->factors,
 		    "password_change_recommended",
 		    res->pw_change_recommended))) != 0 ||
-		    (r = flow_notify(db, c, "login.succeeded", who, now)) != 0)
+		    (r = tg_customer_notify(db, c, "login.succeeded", now, json_pack("{s:s}", "src", who->src))) != 0)
 			return r;
 		res->state = TG_LOGIN_AUTHENTICATED;
 		res->expires_at = s.expires_at;
@@ -110,11 +77,11 @@ flow_complete(tg_ctx *ctx, tg_db *db, const struct tg_actor *who,
 	case TG_FLOW_UNLOCK:
 		if ((r = tg_db_flow_delete(db, fl->id_hash)) != 0 ||
 		    (r = tg_db_customer_unlock(db, c->id, now)) != 0 ||
-		    (r = flow_audit(ctx, db, &self, c, "customer.unlocked", "ok",
+		    (r = tg_audit_customer(ctx, db, &self, c->login, "customer.unlocked", "ok",
 		    json_pack("{s:s,s:s,s:o}", "reason", "self_service",
 		    "factors", res->factors, "factor_kinds",
 		    tg_kinds_json(res->kinds)))) != 0 ||
-		    (r = flow_notify(db, c, "account.unlocked", who, now)) != 0)
+		    (r = tg_customer_notify(db, c, "account.unlocked", now, json_pack("{s:s}", "src", who->src))) != 0)
 			return r;
 		res->state = TG_LOGIN_UNLOCKED;
 		sodium_memzero(res->token, sizeof(res->token));
@@ -123,7 +90,7 @@ flow_complete(tg_ctx *ctx, tg_db *db, const struct tg_actor *who,
 		/* The flow stays until the new password is set (or it expires). */
 		res->state = TG_LOGIN_RESET_READY;
 		res->expires_at = fl->rec.expires_at;
-		return flow_audit(ctx, db, who, c, "password.reset_verified", "ok",
+		return tg_audit_customer(ctx, db, who, c->login, "password.reset_verified", "ok",
 		    json_pack("{s:s}", "factors", res->factors));
 	}
 	return TG_ERR_INTERNAL;
@@ -178,7 +145,7 @@ tg_flow_advance(tg_ctx *ctx, tg_db *db, const struct tg_actor *who,
 		snprintf(x.user_agent, sizeof(x.user_agent), "%s", who->ua);
 		if ((r = tg_db_flow_insert(db, &f)) != 0 ||
 		    (r = tg_db_flow_set_extra(db, f.id_hash, &x)) != 0 ||
-		    (r = flow_audit(ctx, db, who, c, "login.factor_required", "ok",
+		    (r = tg_audit_customer(ctx, db, who, c->login, "login.factor_required", "ok",
 		    json_pack("{s:s,s:o,s:s}", "purpose", x.purpose,
 		    "verified_kinds", tg_kinds_json(res->kinds), "factors",
 		    res->factors))) != 0)
@@ -188,7 +155,7 @@ tg_flow_advance(tg_ctx *ctx, tg_db *db, const struct tg_actor *who,
 	} else {
 		if ((r = tg_db_flow_progress(db, fl->id_hash, res->kinds,
 		    res->factors)) != 0 ||
-		    (r = flow_audit(ctx, db, who, c, "login.factor_verified", "ok",
+		    (r = tg_audit_customer(ctx, db, who, c->login, "login.factor_verified", "ok",
 		    json_pack("{s:s,s:o,s:s}", "purpose", fl->x.purpose,
 		    "verified_kinds", tg_kinds_json(res->kinds), "factors",
 		    res->factors))) != 0)
@@ -390,9 +357,9 @@ tg_flow_reset_password(tg_ctx *ctx, const struct tg_actor *who,
 	    (r = tg_db_customer_unlock(db, fl.customer.id, now)) != 0 ||
 	    (r = tg_session_revoke_customer(ctx, db, &self, &fl.customer, NULL,
 	    "password_reset")) != 0 ||
-	    (r = flow_audit(ctx, db, &self, &fl.customer, "password.reset", "ok",
+	    (r = tg_audit_customer(ctx, db, &self, fl.customer.login, "password.reset", "ok",
 	    json_pack("{s:s}", "factors", fl.x.factors))) != 0 ||
-	    (r = flow_notify(db, &fl.customer, "password.changed", who, now)) != 0 ||
+	    (r = tg_customer_notify(db, &fl.customer, "password.changed", now, json_pack("{s:s}", "src", who->src))) != 0 ||
 	    (r = tg_db_commit(db)) != 0) {
 		tg_db_rollback(db);
 		return r;

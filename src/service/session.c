@@ -60,35 +60,20 @@ tg_kinds_json(unsigned kinds)
 	return a;
 }
 
-static void
-subject_of(const struct tg_customer *c, char *buf, size_t len)
-{
-	snprintf(buf, len, "customer:%s", c->login);
-}
-
 /* Audit a session event with the session's short fingerprint (never the token). */
 static int
 session_audit(tg_ctx *ctx, tg_db *db, const struct tg_actor *who,
     const struct tg_customer *c, const char *type, const uint8_t *id_hash,
     json_t *extra)
 {
-	struct tg_audit_event ev;
-	char subject[TG_LOGIN_MAX + 16], fp[17];
 	json_t *d = extra != NULL ? extra : json_object();
-	int r;
+	char fp[17];
 
-	subject_of(c, subject, sizeof(subject));
 	if (id_hash != NULL) {
 		tg_hex_encode(id_hash, 8, fp);
 		json_object_set_new(d, "session", json_string(fp));
 	}
-	ev.type = type;
-	ev.subject = subject;
-	ev.result = "ok";
-	ev.details = d;
-	r = tg_audit_append(ctx, db, who, &ev);
-	json_decref(d);
-	return r;
+	return tg_audit_customer(ctx, db, who, c->login, type, "ok", d);
 }
 
 int
