@@ -35,6 +35,7 @@ struct tg_config {
 	/* [log] */
 	char log_file[TG_PATH_MAX];		/* "" = stderr */
 	int log_level;				/* enum tg_log_level */
+	int log_requests;			/* one line per request (else errors only) */
 	/* [password] */
 	int pw_min_length;
 	int pw_require_letter;

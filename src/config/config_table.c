@@ -243,6 +243,9 @@ static const struct tg_option options[] = {
 	    "Log file (appended; reopened on SIGHUP).  Empty: standard error."),
 	OPT_ENUM("log", "level", TG_OPT_LOGLEVEL, log_level, "info", log_levels,
 	    "Lowest level written."),
+	OPT_BOOL("log", "requests", log_requests, "true",
+	    "Log every request (method, path, status, time, request ID); false "
+	    "logs only answers of 400 and above."),
 
 	OPT_INT("password", "min_length", pw_min_length, 8, 6, 128,
 	    "Minimum password length in characters (the exchange's rule is at "

@@ -253,7 +253,19 @@ conn_out_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg
 	unsigned char *p;
 	int status;
 
-	if (info->n_added == 0 || c->ours || c->hijacked)
+	if (info->n_added == 0)
+		return;
+	if (c->ours) {
+		/*
+		 * evhttp adds the head and then the body as separate chains;
+		 * joined, the answer leaves as one TLS record and one write
+		 * instead of two (the body is small: at most a few KiB).
+		 */
+		if (info->orig_size > 0 && evbuffer_get_length(buf) <= 65536)
+			(void)evbuffer_pullup(buf, -1);
+		return;
+	}
+	if (c->hijacked)
 		return;
 	/* Only a page that starts on an empty buffer (never after our data). */
 	if (info->orig_size != 0 || evbuffer_get_length(buf) < 12 ||

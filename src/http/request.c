@@ -340,6 +340,9 @@ tg_http_log_request(tg_server *srv, const char *request_id, const char *method,
 {
 	if (status >= 100 && status <= 599)
 		atomic_fetch_add(&srv->ctx->metrics.http_requests[status / 100], 1);
+	/* Errors are always logged: their request ID is what the client sees. */
+	if (!srv->ctx->cfg.log_requests && status < 400)
+		return;
 	/* tg_log escapes; the path is cut so a long one cannot crowd out the rest. */
 	tg_log(TG_LOG_INFO, "http.request", request_id,
 	    "method=%s path=%.*s status=%d ms=%.1f peer=%s",

@@ -167,11 +167,17 @@ tg_session_check(tg_ctx *ctx, const struct tg_actor *who, const char *token,
 		return TG_ERR_STORE;
 	if (token == NULL || tg_session_token_hash(ctx, token, h) != 0)
 		return TG_ERR_AUTH;
-	if ((r = tg_db_session_get(db, h, &out->rec)) != 0)
+	/* Both reads in one snapshot, one WAL read lock. */
+	if ((r = tg_db_begin_read(db)) != 0)
+		return r;
+	if ((r = tg_db_session_get(db, h, &out->rec)) == 0)
+		r = tg_db_customer_by_id(db, out->rec.customer_id, &out->customer);
+	if (r != 0) {
+		tg_db_rollback(db);
 		return r == TG_ERR_NOT_FOUND ? TG_ERR_AUTH : r;
-	if ((r = tg_db_customer_by_id(db, out->rec.customer_id,
-	    &out->customer)) != 0)
-		return r == TG_ERR_NOT_FOUND ? TG_ERR_AUTH : r;
+	}
+	if ((r = tg_db_commit(db)) != 0)
+		return r;
 	out->idle_expires_at = out->rec.last_seen_at + idle_ms;
 	if (now >= out->rec.expires_at || now >= out->idle_expires_at) {
 		r = session_expire(ctx, db, who, out,

@@ -108,7 +108,12 @@ int tg_db_check_writable(tg_db *db);
 
 /* --- transactions (BEGIN IMMEDIATE; nesting is an error) --- */
 int tg_db_begin(tg_db *db) __attribute__((warn_unused_result));
-/* 1 inside a transaction begun with tg_db_begin. */
+/*
+ * A read transaction (BEGIN DEFERRED): several reads see one snapshot and
+ * take the WAL read lock once.  End it with tg_db_commit or tg_db_rollback.
+ */
+int tg_db_begin_read(tg_db *db) __attribute__((warn_unused_result));
+/* 1 inside a transaction begun with tg_db_begin or tg_db_begin_read. */
 int tg_db_in_tx(tg_db *db);
 int tg_db_commit(tg_db *db) __attribute__((warn_unused_result));
 void tg_db_rollback(tg_db *db);

@@ -17,6 +17,7 @@
 #include "core/log.h"
 
 static const char SQL_BEGIN[] = "BEGIN IMMEDIATE";
+static const char SQL_BEGIN_READ[] = "BEGIN DEFERRED";
 static const char SQL_COMMIT[] = "COMMIT";
 static const char SQL_ROLLBACK[] = "ROLLBACK";
 
@@ -517,6 +518,24 @@ tg_db_begin(tg_db *db)
 		return TG_ERR_INVALID;
 	}
 	if ((r = tg_sq_exec(db, SQL_BEGIN, "begin")) != 0)
+		return r;
+	db->in_tx = 1;
+	return 0;
+}
+
+int
+tg_db_begin_read(tg_db *db)
+{
+	int r;
+
+	if (db == NULL)
+		return TG_ERR_INVALID;
+	if (tg_db_in_tx(db) || !sqlite3_get_autocommit(db->h)) {
+		tg_log(TG_LOG_ERROR, "store.error", NULL,
+		    "begin read: already in a transaction");
+		return TG_ERR_INVALID;
+	}
+	if ((r = tg_sq_exec(db, SQL_BEGIN_READ, "begin read")) != 0)
 		return r;
 	db->in_tx = 1;
 	return 0;
