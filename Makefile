@@ -72,6 +72,7 @@ fuzz:
 	scripts/fuzz --seconds 600
 
 bench: build
+	scripts/install-deps --bench
 	bench/run-all
 
 clean:
