@@ -1,6 +1,5 @@
 #include "service/customer.h"
 
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -307,10 +306,13 @@ int
 tg_customer_set_class(tg_ctx *ctx, const struct tg_actor *who,
     const char *login, const char *account_class, const char *reason)
 {
+	char cls[32];
+
 	if (account_class == NULL || !tg_policy_class_name_valid(account_class))
 		return TG_ERR_INVALID;
+	snprintf(cls, sizeof(cls), "%s", account_class);
 	return customer_change(ctx, who, login, "customer.class_changed", reason,
-	    1, apply_class, (void *)(uintptr_t)account_class);
+	    1, apply_class, cls);
 }
 
 int
