@@ -95,19 +95,6 @@ sp_end(tg_db *db, int r)
 	return r;
 }
 
-/* Step a prepared change; *n = rows it changed. */
-static int
-run_change(tg_db *db, sqlite3_stmt *s, const char *op, int *n)
-{
-	int r;
-
-	*n = 0;
-	if ((r = tg_sq_step_done(db, s, op)) != 0)
-		return r;
-	*n = sqlite3_changes(db->h);
-	return 0;
-}
-
 static int
 channel_valid(const char *channel)
 {
@@ -223,7 +210,7 @@ otp_guarded(tg_db *db, const char *sql, int64_t id, int nparam, int64_t v,
 	if ((r = tg_sq_prepare(db, sql, &s)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 1, id)) != 0 ||
 	    (nparam > 1 && (r = tg_sq_bind_i64(db, s, 2, v)) != 0) ||
-	    (r = run_change(db, s, op, &n)) != 0)
+	    (r = tg_sq_step_changes(db, s, op, &n)) != 0)
 		goto out;
 	tg_sq_release(s);
 	s = NULL;
@@ -289,7 +276,7 @@ tg_db_otp_purge(tg_db *db, int64_t before, int *n)
 	if ((r = tg_sq_prepare(db, SQL_OTP_PURGE, &s)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 1, before)) != 0)
 		goto out;
-	r = run_change(db, s, "otp purge", n);
+	r = tg_sq_step_changes(db, s, "otp purge", n);
 out:
 	tg_sq_release(s);
 	return r;
@@ -354,7 +341,7 @@ tg_db_recovery_use(tg_db *db, int64_t customer_id, const uint8_t hash[32],
 	    (r = tg_sq_bind_i64(db, s, 1, now)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 2, customer_id)) != 0 ||
 	    (r = tg_sq_bind_blob(db, s, 3, hash, 32)) != 0 ||
-	    (r = run_change(db, s, "recovery use", &n)) != 0)
+	    (r = tg_sq_step_changes(db, s, "recovery use", &n)) != 0)
 		goto out;
 	r = n == 0 ? TG_ERR_NOT_FOUND : 0;
 out:
@@ -513,7 +500,7 @@ tg_db_challenge_purge(tg_db *db, int64_t now, int *n)
 	if ((r = tg_sq_prepare(db, SQL_CHALLENGE_PURGE, &s)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 1, now)) != 0)
 		goto out;
-	r = run_change(db, s, "challenge purge", n);
+	r = tg_sq_step_changes(db, s, "challenge purge", n);
 out:
 	tg_sq_release(s);
 	return r;

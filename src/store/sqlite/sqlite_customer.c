@@ -104,19 +104,6 @@ out:
 	return r;
 }
 
-/* Run a prepared UPDATE/DELETE; *changed = rows it changed. */
-static int
-run_update(tg_db *db, sqlite3_stmt *s, const char *op, int *changed)
-{
-	int r;
-
-	*changed = 0;
-	if ((r = tg_sq_step_done(db, s, op)) != 0)
-		return r;
-	*changed = sqlite3_changes(db->h);
-	return 0;
-}
-
 int
 tg_db_customer_insert(tg_db *db, struct tg_customer *c)
 {
@@ -202,7 +189,7 @@ tg_db_customer_set_disabled(tg_db *db, int64_t id, int disabled, int64_t now)
 	    (r = tg_sq_bind_i64(db, s, 1, disabled != 0)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 2, now)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 3, id)) != 0 ||
-	    (r = run_update(db, s, "customer set disabled", &n)) != 0)
+	    (r = tg_sq_step_changes(db, s, "customer set disabled", &n)) != 0)
 		goto out;
 	r = n == 0 ? TG_ERR_NOT_FOUND : 0;
 out:
@@ -223,7 +210,7 @@ tg_db_customer_set_class(tg_db *db, int64_t id, const char *account_class,
 	    (r = tg_sq_bind_str(db, s, 1, account_class, 32)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 2, now)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 3, id)) != 0 ||
-	    (r = run_update(db, s, "customer set class", &n)) != 0)
+	    (r = tg_sq_step_changes(db, s, "customer set class", &n)) != 0)
 		goto out;
 	r = n == 0 ? TG_ERR_NOT_FOUND : 0;
 out:
@@ -245,7 +232,7 @@ tg_db_customer_set_contact(tg_db *db, int64_t id, const char *email,
 	    (r = tg_sq_bind_str(db, s, 2, phone, TG_PHONE_MAX + 1)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 3, now)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 4, id)) != 0 ||
-	    (r = run_update(db, s, "customer set contact", &n)) != 0)
+	    (r = tg_sq_step_changes(db, s, "customer set contact", &n)) != 0)
 		goto out;
 	r = n == 0 ? TG_ERR_NOT_FOUND : 0;
 out:
@@ -264,7 +251,7 @@ tg_db_customer_unlock(tg_db *db, int64_t id, int64_t now)
 	if ((r = tg_sq_prepare(db, SQL_UNLOCK, &s)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 1, now)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 2, id)) != 0 ||
-	    (r = run_update(db, s, "customer unlock", &n)) != 0)
+	    (r = tg_sq_step_changes(db, s, "customer unlock", &n)) != 0)
 		goto out;
 	r = n == 0 ? TG_ERR_NOT_FOUND : 0;
 out:
@@ -283,7 +270,7 @@ tg_db_customer_delete(tg_db *db, int64_t id)
 	/* Sessions, flows and history go with it (ON DELETE CASCADE). */
 	if ((r = tg_sq_prepare(db, SQL_DELETE, &s)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 1, id)) != 0 ||
-	    (r = run_update(db, s, "customer delete", &n)) != 0)
+	    (r = tg_sq_step_changes(db, s, "customer delete", &n)) != 0)
 		goto out;
 	r = n == 0 ? TG_ERR_NOT_FOUND : 0;
 out:
@@ -303,7 +290,7 @@ tg_db_customer_attempt_reserve(tg_db *db, int64_t id, int threshold, int64_t now
 	    (r = tg_sq_bind_i64(db, s, 1, now)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 2, id)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 3, threshold)) != 0 ||
-	    (r = run_update(db, s, "attempt reserve", &n)) != 0)
+	    (r = tg_sq_step_changes(db, s, "attempt reserve", &n)) != 0)
 		goto out;
 	if (n == 0 && (r = customer_exists(db, id)) == 0)
 		r = TG_ERR_LOCKED;	/* exists, but no attempt may be made */
@@ -325,7 +312,7 @@ tg_db_customer_selfservice_reserve(tg_db *db, int64_t id, int threshold,
 	    (r = tg_sq_bind_i64(db, s, 1, now)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 2, id)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 3, threshold)) != 0 ||
-	    (r = run_update(db, s, "self-service reserve", &n)) != 0)
+	    (r = tg_sq_step_changes(db, s, "self-service reserve", &n)) != 0)
 		goto out;
 	if (n == 0 && (r = customer_exists(db, id)) == 0)
 		r = TG_ERR_LOCKED;
@@ -342,7 +329,7 @@ tg_db_customer_selfservice_reset(tg_db *db, int64_t id)
 
 	if ((r = tg_sq_prepare(db, SQL_SS_RESET, &s)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 1, id)) != 0 ||
-	    (r = run_update(db, s, "self-service reset", &n)) != 0)
+	    (r = tg_sq_step_changes(db, s, "self-service reset", &n)) != 0)
 		goto out;
 	if (n == 0)
 		r = TG_ERR_NOT_FOUND;
@@ -365,7 +352,7 @@ tg_db_customer_attempt_failed(tg_db *db, int64_t id, int threshold, int64_t now,
 	    (r = tg_sq_bind_i64(db, s, 1, now)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 2, id)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 3, threshold)) != 0 ||
-	    (r = run_update(db, s, "attempt failed", &n)) != 0)
+	    (r = tg_sq_step_changes(db, s, "attempt failed", &n)) != 0)
 		goto out;
 	if (n > 0)
 		*locked_now = 1;
@@ -387,7 +374,7 @@ tg_db_customer_attempt_succeeded(tg_db *db, int64_t id, int64_t now)
 	if ((r = tg_sq_prepare(db, SQL_SUCCEEDED, &s)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 1, now)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 2, id)) != 0 ||
-	    (r = run_update(db, s, "attempt succeeded", &n)) != 0)
+	    (r = tg_sq_step_changes(db, s, "attempt succeeded", &n)) != 0)
 		goto out;
 	if (n == 0 && (r = customer_exists(db, id)) == 0)
 		r = TG_ERR_LOCKED;	/* exists, but was locked meanwhile */
@@ -412,7 +399,7 @@ password_set(tg_db *db, int64_t id, const char *hash, int64_t now)
 	    (r = tg_sq_bind_str(db, s, 1, hash, TG_PWHASH_MAX)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 2, now)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 3, id)) != 0 ||
-	    (r = run_update(db, s, "password set", &n)) != 0)
+	    (r = tg_sq_step_changes(db, s, "password set", &n)) != 0)
 		goto out;
 	r = n == 0 ? TG_ERR_NOT_FOUND : 0;
 out:
@@ -457,7 +444,7 @@ tg_db_customer_rehash(tg_db *db, int64_t id, const char *hash)
 	if ((r = tg_sq_prepare(db, SQL_REHASH, &s)) != 0 ||
 	    (r = tg_sq_bind_str(db, s, 1, hash, TG_PWHASH_MAX)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 2, id)) != 0 ||
-	    (r = run_update(db, s, "password rehash", &n)) != 0)
+	    (r = tg_sq_step_changes(db, s, "password rehash", &n)) != 0)
 		goto out;
 	r = n == 0 ? TG_ERR_NOT_FOUND : 0;
 out:

@@ -196,19 +196,6 @@ out:
 	return r;
 }
 
-/* Step a prepared change; *n = rows it changed. */
-static int
-run_change(tg_db *db, sqlite3_stmt *s, const char *op, int *n)
-{
-	int r;
-
-	*n = 0;
-	if ((r = tg_sq_step_done(db, s, op)) != 0)
-		return r;
-	*n = sqlite3_changes(db->h);
-	return 0;
-}
-
 /* 0 if the row selected by a one-parameter SELECT exists, else TG_ERR_NOT_FOUND. */
 static int
 row_exists_i64(tg_db *db, const char *sql, int64_t id, const char *op)
@@ -407,7 +394,7 @@ tg_db_factor_activate(tg_db *db, int64_t customer_id, int64_t id, int64_t now)
 	    (r = tg_sq_bind_i64(db, s, 1, now)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 2, id)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 3, customer_id)) != 0 ||
-	    (r = run_change(db, s, "factor activate", &n)) != 0)
+	    (r = tg_sq_step_changes(db, s, "factor activate", &n)) != 0)
 		goto out;
 	r = n == 0 ? TG_ERR_NOT_FOUND : 0;
 out:
@@ -427,7 +414,7 @@ tg_db_factor_rename(tg_db *db, int64_t customer_id, int64_t id, const char *name
 	    (r = tg_sq_bind_str(db, s, 1, name, TG_FACTOR_NAME_MAX + 1)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 2, id)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 3, customer_id)) != 0 ||
-	    (r = run_change(db, s, "factor rename", &n)) != 0)
+	    (r = tg_sq_step_changes(db, s, "factor rename", &n)) != 0)
 		goto out;
 	r = n == 0 ? TG_ERR_NOT_FOUND : 0;
 out:
@@ -446,7 +433,7 @@ tg_db_factor_delete(tg_db *db, int64_t customer_id, int64_t id)
 	if ((r = tg_sq_prepare(db, SQL_FACTOR_DELETE, &s)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 1, id)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 2, customer_id)) != 0 ||
-	    (r = run_change(db, s, "factor delete", &n)) != 0)
+	    (r = tg_sq_step_changes(db, s, "factor delete", &n)) != 0)
 		goto out;
 	r = n == 0 ? TG_ERR_NOT_FOUND : 0;
 out:
@@ -470,7 +457,7 @@ factor_guarded(tg_db *db, const char *sql, int64_t id, int64_t v, int64_t now,
 	    (r = tg_sq_bind_i64(db, s, 1, v)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 2, now)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 3, id)) != 0 ||
-	    (r = run_change(db, s, op, &n)) != 0)
+	    (r = tg_sq_step_changes(db, s, op, &n)) != 0)
 		goto out;
 	tg_sq_release(s);
 	s = NULL;
@@ -513,7 +500,7 @@ tg_db_factor_used(tg_db *db, int64_t id, int64_t now)
 	if ((r = tg_sq_prepare(db, SQL_FACTOR_USED, &s)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 1, now)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 2, id)) != 0 ||
-	    (r = run_change(db, s, "factor used", &n)) != 0)
+	    (r = tg_sq_step_changes(db, s, "factor used", &n)) != 0)
 		goto out;
 	r = n == 0 ? TG_ERR_NOT_FOUND : 0;
 out:
@@ -564,7 +551,7 @@ tg_db_flow_set_extra(tg_db *db, const uint8_t id_hash[32],
 	    (r = tg_sq_bind_str(db, s, 3, x->user_agent,
 	    sizeof(x->user_agent))) != 0 ||
 	    (r = tg_sq_bind_blob(db, s, 4, id_hash, 32)) != 0 ||
-	    (r = run_change(db, s, "flow set extra", &n)) != 0)
+	    (r = tg_sq_step_changes(db, s, "flow set extra", &n)) != 0)
 		goto out;
 	r = n == 0 ? TG_ERR_NOT_FOUND : 0;
 out:
@@ -589,7 +576,7 @@ tg_db_flow_progress(tg_db *db, const uint8_t id_hash[32], unsigned kinds,
 	    (r = tg_sq_bind_str(db, s, 2, factors, FACTORS_CAP)) != 0 ||
 	    (r = tg_sq_bind_blob(db, s, 3, id_hash, 32)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 4, (int64_t)FACTORS_CAP)) != 0 ||
-	    (r = run_change(db, s, "flow progress", &n)) != 0)
+	    (r = tg_sq_step_changes(db, s, "flow progress", &n)) != 0)
 		goto out;
 	tg_sq_release(s);
 	s = NULL;
@@ -643,7 +630,7 @@ tg_db_session_set_factors(tg_db *db, const uint8_t id_hash[32], const char *fact
 	if ((r = tg_sq_prepare(db, SQL_SESSION_FACTORS, &s)) != 0 ||
 	    (r = tg_sq_bind_str(db, s, 1, factors, FACTORS_CAP)) != 0 ||
 	    (r = tg_sq_bind_blob(db, s, 2, id_hash, 32)) != 0 ||
-	    (r = run_change(db, s, "session set factors", &n)) != 0)
+	    (r = tg_sq_step_changes(db, s, "session set factors", &n)) != 0)
 		goto out;
 	r = n == 0 ? TG_ERR_NOT_FOUND : 0;
 out:
@@ -666,7 +653,7 @@ tg_db_session_stepup(tg_db *db, const uint8_t id_hash[32], int64_t now,
 	    (r = tg_sq_bind_i64(db, s, 2, kinds)) != 0 ||
 	    (r = tg_sq_bind_str(db, s, 3, factors, FACTORS_CAP)) != 0 ||
 	    (r = tg_sq_bind_blob(db, s, 4, id_hash, 32)) != 0 ||
-	    (r = run_change(db, s, "session stepup", &n)) != 0)
+	    (r = tg_sq_step_changes(db, s, "session stepup", &n)) != 0)
 		goto out;
 	r = n == 0 ? TG_ERR_NOT_FOUND : 0;
 out:

@@ -55,6 +55,9 @@ void tg_sq_release(sqlite3_stmt *s);
 /* Step once expecting SQLITE_DONE: 0 or TG_ERR_*. */
 int tg_sq_step_done(tg_db *db, sqlite3_stmt *s, const char *op)
     __attribute__((warn_unused_result));
+/* Step an UPDATE/DELETE expecting SQLITE_DONE; *n = rows it changed. */
+int tg_sq_step_changes(tg_db *db, sqlite3_stmt *s, const char *op, int *n)
+    __attribute__((warn_unused_result));
 /* Step once expecting a row: 0, TG_ERR_NOT_FOUND on SQLITE_DONE, or TG_ERR_*. */
 int tg_sq_step_row(tg_db *db, sqlite3_stmt *s, const char *op)
     __attribute__((warn_unused_result));

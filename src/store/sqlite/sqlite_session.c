@@ -61,18 +61,6 @@ change_one(tg_db *db, sqlite3_stmt *s, const char *op)
 }
 
 static int
-change_count(tg_db *db, sqlite3_stmt *s, const char *op, int *n)
-{
-	int r;
-
-	*n = 0;
-	if ((r = tg_sq_step_done(db, s, op)) != 0)
-		return r;
-	*n = sqlite3_changes(db->h);
-	return 0;
-}
-
-static int
 session_row(tg_db *db, sqlite3_stmt *s, struct tg_session_rec *out)
 {
 	int r;
@@ -194,7 +182,7 @@ tg_db_session_delete_customer(tg_db *db, int64_t customer_id,
 	    (r = keep == NULL ? tg_sq_bind_null(db, s, 2) :
 	    tg_sq_bind_blob(db, s, 2, keep, 32)) != 0)
 		goto out;
-	r = change_count(db, s, "session delete customer", n);
+	r = tg_sq_step_changes(db, s, "session delete customer", n);
 out:
 	tg_sq_release(s);
 	return r;
@@ -259,7 +247,7 @@ tg_db_session_purge(tg_db *db, int64_t now, int64_t idle_ms, int *n)
 	    (r = tg_sq_bind_i64(db, s, 1, now)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 2, idle_ms)) != 0)
 		goto out;
-	r = change_count(db, s, "session purge", n);
+	r = tg_sq_step_changes(db, s, "session purge", n);
 out:
 	tg_sq_release(s);
 	return r;
@@ -364,7 +352,7 @@ tg_db_flow_purge(tg_db *db, int64_t now, int *n)
 	if ((r = tg_sq_prepare(db, SQL_FLOW_PURGE, &s)) != 0 ||
 	    (r = tg_sq_bind_i64(db, s, 1, now)) != 0)
 		goto out;
-	r = change_count(db, s, "flow purge", n);
+	r = tg_sq_step_changes(db, s, "flow purge", n);
 out:
 	tg_sq_release(s);
 	return r;

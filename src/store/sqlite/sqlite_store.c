@@ -135,6 +135,18 @@ tg_sq_step_row(tg_db *db, sqlite3_stmt *s, const char *op)
 }
 
 int
+tg_sq_step_changes(tg_db *db, sqlite3_stmt *s, const char *op, int *n)
+{
+	int r;
+
+	*n = 0;
+	if ((r = tg_sq_step_done(db, s, op)) != 0)
+		return r;
+	*n = sqlite3_changes(db->h);
+	return 0;
+}
+
+int
 tg_sq_exec(tg_db *db, const char *sql, const char *op)
 {
 	sqlite3_stmt *s = NULL;
